@@ -1,0 +1,260 @@
+"""Tests of ampcore.information: entropies, the Goldilocks width, binning and measured M."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from ampcore import (
+    bin_width,
+    effective_m,
+    goldilocks_width,
+    histogram,
+    histogram_entropy,
+    nn_entropy,
+    renyi_entropy,
+    sample_entropy,
+)
+
+H_NORMAL = 0.5 * math.log(2 * math.pi * math.e)  # Standard: entropy of N(0,1), nats
+
+counts_strategy = st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=30).filter(
+    lambda c: sum(c) > 0
+)
+
+
+class TestHistogramEntropy:
+    def test_uniform_histogram_is_log_b(self):
+        # exact identity: B equal bins -> ln B
+        for b in (1, 2, 7, 64):
+            assert histogram_entropy(np.full(b, 3)) == pytest.approx(math.log(b), abs=1e-14)
+
+    def test_bits(self):
+        assert histogram_entropy([1, 1, 1, 1], base=2) == pytest.approx(2.0, abs=1e-14)
+
+    def test_empty_bins_skipped_and_scale_free(self):
+        assert histogram_entropy([0, 2, 0, 2]) == pytest.approx(histogram_entropy([5, 5]), abs=1e-15)
+
+    def test_miller_madow_adds_first_order_bias(self):
+        c = np.array([10, 20, 30, 0])
+        plain = histogram_entropy(c)
+        assert histogram_entropy(c, correction="miller-madow") == pytest.approx(plain + 2 / 120, abs=1e-15)
+
+    def test_miller_madow_reduces_bias(self):
+        # plug-in entropy of 8 equiprobable bins from 40 draws is biased low by about (B-1)/(2N)=0.0875;
+        # over 2000 seeded repetitions the mean error's sd is ~0.14/sqrt(2000)=0.003, so the corrected mean
+        # lies within 0.015 of ln 8 unless something is wrong (a > 4 sd event).
+        rng = np.random.default_rng(5)
+        draws = rng.multinomial(40, np.full(8, 1 / 8), size=2000)
+        plain = np.mean([histogram_entropy(c) for c in draws])
+        mm = np.mean([histogram_entropy(c, correction="miller-madow") for c in draws])
+        assert math.log(8) - plain > 0.06
+        assert abs(mm - math.log(8)) < 0.015
+
+    @settings(max_examples=60, derandomize=True)
+    @given(counts_strategy)
+    def test_bounds(self, counts):
+        h = histogram_entropy(counts)
+        assert -1e-12 <= h <= math.log(np.count_nonzero(counts)) + 1e-12
+
+    @pytest.mark.parametrize(
+        ("counts", "match"),
+        [([], "non-empty 1-D"), ([[1, 2]], "non-empty 1-D"), ([1, -1], "non-negative"),
+         ([0, 0], "positive total"), ([1, np.nan], "finite")],
+    )
+    def test_bad_counts(self, counts, match):
+        with pytest.raises(ValueError, match=match):
+            histogram_entropy(counts)
+
+    def test_bad_options(self):
+        with pytest.raises(ValueError, match="`correction` must be one of 'miller-madow'"):
+            histogram_entropy([1, 2], correction="jackknife")
+        with pytest.raises(ValueError, match="`base` must be positive and != 1"):
+            histogram_entropy([1, 2], base=1)
+        with pytest.raises(TypeError, match="`counts` must hold real numbers"):
+            histogram_entropy(["a", "b"])
+
+
+class TestRenyiEntropy:
+    def test_special_orders(self):
+        c = [4, 2, 1, 1]
+        p = np.array(c) / 8
+        assert renyi_entropy(c, 0) == pytest.approx(math.log(4), abs=1e-15)
+        assert renyi_entropy(c, 1) == pytest.approx(histogram_entropy(c), abs=1e-15)
+        assert renyi_entropy(c, 2) == pytest.approx(-math.log(np.sum(p**2)), abs=1e-14)
+        assert renyi_entropy(c, np.inf) == pytest.approx(-math.log(0.5), abs=1e-15)
+
+    def test_continuous_in_alpha_at_one(self):
+        c = [7, 3, 3, 1]
+        assert renyi_entropy(c, 1 + 1e-7) == pytest.approx(renyi_entropy(c, 1), abs=1e-6)
+
+    @settings(max_examples=60, derandomize=True)
+    @given(counts_strategy, st.floats(0, 20), st.floats(0, 20))
+    def test_non_increasing_in_alpha(self, counts, a, b):
+        lo, hi = sorted((a, b))
+        assert renyi_entropy(counts, lo) >= renyi_entropy(counts, hi) - 1e-9
+
+    @pytest.mark.parametrize("alpha", [-0.5, np.nan])
+    def test_bad_alpha(self, alpha):
+        with pytest.raises(ValueError, match="`alpha` must be >= 0"):
+            renyi_entropy([1, 2], alpha)
+
+    def test_alpha_type(self):
+        with pytest.raises(TypeError, match="`alpha` must be a real number"):
+            renyi_entropy([1, 2], "2")
+
+
+class TestNNEntropy:
+    def test_normal_consistency(self):
+        # the k=1 estimator's sd is about 1.3/sqrt(n) nats (Kozachenko-Leonenko, 1-D); at n = 200000
+        # that is 0.003, so 0.015 is a 5-sd band (false failure < 1e-6 for this fixed seed anyway).
+        x = np.random.default_rng(11).normal(size=200_000)
+        assert nn_entropy(x) == pytest.approx(H_NORMAL, abs=0.015)
+
+    def test_bits_and_shift_invariance(self):
+        x = np.random.default_rng(2).uniform(size=1000)
+        assert nn_entropy(x, base=2) == pytest.approx(nn_entropy(x) / math.log(2), rel=1e-14)
+        assert nn_entropy(x + 10.0) == pytest.approx(nn_entropy(x), abs=1e-9)
+        assert nn_entropy(3 * x) == pytest.approx(nn_entropy(x) + math.log(3), abs=1e-12)
+
+    def test_hand_value(self):
+        # points 0, 1, 3: nearest distances 1, 1, 2 -> gamma + mean ln(2*3*l)
+        want = np.euler_gamma + np.mean(np.log(6 * np.array([1.0, 1.0, 2.0])))
+        assert nn_entropy([0.0, 1.0, 3.0]) == pytest.approx(want, abs=1e-15)
+
+    def test_ties_raise_unless_dither(self):
+        x = np.array([0.0, 0.0, 1.0, 2.5, 4.0])
+        with pytest.raises(ValueError, match="1 tied neighbour pair"):
+            nn_entropy(x)
+        a = nn_entropy(x, dither=True, rng=3)
+        assert np.isfinite(a) and a == nn_entropy(x, dither=True, rng=3)
+
+    def test_all_equal(self):
+        with pytest.raises(ValueError, match="all 3 values equal"):
+            nn_entropy([1.0, 1.0, 1.0], dither=True)
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="at least 2 values"):
+            nn_entropy([1.0])
+        with pytest.raises(ValueError, match="must be finite"):
+            nn_entropy([1.0, np.inf])
+        with pytest.raises(ValueError, match="must be a 1-D array"):
+            nn_entropy(np.ones((3, 2)))
+
+
+class TestSampleEntropy:
+    def test_scipy_methods_agree_on_normal(self):
+        x = np.random.default_rng(8).normal(size=20_000)
+        for method in ("nn", "vasicek", "ebrahimi"):
+            assert sample_entropy(x, method=method) == pytest.approx(H_NORMAL, abs=0.03)
+
+    def test_unknown_method(self):
+        with pytest.raises(ValueError, match="`method` must be one of 'nn'"):
+            sample_entropy([1.0, 2.0], method="kde")
+
+
+class TestGoldilocksWidth:
+    def test_table_values(self):
+        # research/paper.md §3.3 table (N = 2000, sigma = 1): 0.0260, 0.0924, 0.1976, 0.3280, 0.6180
+        got = goldilocks_width(2000, np.array([1.5, 2, 2.5, 3, 4]), H_NORMAL)
+        np.testing.assert_allclose(got, [0.0260, 0.0924, 0.1976, 0.3280, 0.6180], atol=6e-5)
+
+    def test_entropy_of_binned_law_is_log_n_over_m(self):
+        # Standard H_Delta ~ h - ln Delta, so at the Goldilocks width H = ln N / M; for N(0,1) the
+        # discretisation error of h - ln Delta is O(Delta^2/24 * J) ~ 1e-3 at Delta=0.2, hence 2e-3.
+        n, m = 2000, 2.5
+        width = goldilocks_width(n, m, H_NORMAL)
+        edges = np.arange(-12, 12 + width, width)
+        p = np.diff(stats.norm.cdf(edges))
+        assert histogram_entropy(p) == pytest.approx(math.log(n) / m, abs=2e-3)
+
+    def test_bad(self):
+        with pytest.raises(ValueError, match="`n` must be >= 2"):
+            goldilocks_width(1, 2, 0.0)
+        with pytest.raises(ValueError, match="`m` must be finite and > 0"):
+            goldilocks_width(10, 0, 0.0)
+        with pytest.raises(ValueError, match="`h` must be a finite entropy"):
+            goldilocks_width(10, 2, np.inf)
+
+
+class TestBinWidth:
+    def test_sources_of_h(self):
+        x = np.random.default_rng(0).normal(size=2000)
+        by_law = bin_width(x, 2, law=stats.norm())
+        assert by_law == pytest.approx(0.0924, abs=5e-5)
+        assert bin_width(x, 2, h=H_NORMAL) == by_law
+        # estimated h: the NN estimate's sd at n=2000 is ~0.03 nats, so the width is within ~6 % (2 sd)
+        assert bin_width(x, 2) == pytest.approx(by_law, rel=0.08)
+
+    def test_law_without_finite_entropy(self):
+        class Degenerate:
+            def rvs(self): ...
+            def pdf(self): ...
+            def cdf(self): ...
+            def entropy(self):
+                return -np.inf
+
+        with pytest.raises(ValueError, match="finite differential entropy"):
+            bin_width([0.0, 1.0], 2, law=Degenerate())
+
+    def test_not_a_law(self):
+        with pytest.raises(TypeError, match="frozen scipy.stats distribution"):
+            bin_width([0.0, 1.0], 2, law="normal")
+
+    @pytest.mark.parametrize("m", [0, -1, np.nan, np.inf])
+    def test_bad_m(self, m):
+        with pytest.raises(ValueError, match="`m` must be finite and > 0"):
+            bin_width([0.0, 1.0, 2.0], m, h=0.0)
+
+    def test_both_sources(self):
+        with pytest.raises(ValueError, match="at most one of `h` and `law`"):
+            bin_width([0.0, 1.0], 2, h=1.0, law=stats.norm())
+
+
+class TestHistogram:
+    def test_counts_and_edges(self):
+        h = histogram([0.0, 0.1, 0.25, 0.9, -0.3], 0.2, origin=0.0)
+        assert h.index.tolist() == [-2, 0, 1, 4]
+        assert h.counts.tolist() == [1, 2, 1, 1]
+        np.testing.assert_allclose(h.lefts, [-0.4, 0.0, 0.2, 0.8])
+        assert h.n == 5
+        assert np.sum(h.density * h.width) == pytest.approx(1.0)
+
+    def test_sparse_path_matches_dense(self):
+        x = np.array([0.0, 1.0, 1e9])
+        h = histogram(x, 1.0)
+        assert h.index.tolist() == [0, 1, 1_000_000_000] and h.counts.tolist() == [1, 1, 1]
+
+    def test_overflow(self):
+        with pytest.raises(ValueError, match="too small"):
+            histogram([0.0, 1e300], 1e-300)
+
+    @pytest.mark.parametrize("width", [0.0, -1.0, np.nan])
+    def test_non_positive_width(self, width):
+        with pytest.raises(ValueError, match="`width` must be finite and > 0"):
+            histogram([0.0, 1.0], width)
+
+    def test_empty(self):
+        with pytest.raises(ValueError, match="at least 1 values; got 0"):
+            histogram([], 1.0)
+
+
+class TestEffectiveM:
+    def test_hand_value(self):
+        assert effective_m(np.arange(100.0), 10.0) == pytest.approx(2.0, abs=1e-12)
+
+    def test_one_bin_is_infinite(self):
+        assert effective_m([0.0, 0.1, 0.2], 10.0) == math.inf
+
+    @pytest.mark.parametrize("m", [1.5, 2.0, 2.5, 3.0, 4.0])
+    def test_tracks_chosen_m_for_normal(self, m):
+        # paper.md §3.4 OWN-CHECK: measured M within ~1-5 % of M at N = 2000; the plug-in entropy is
+        # biased low by (B-1)/(2N) which raises M slightly, most at large M (few bins), hence 6 %.
+        x = np.random.default_rng(42).normal(size=2000)
+        width = bin_width(x, m, law=stats.norm())
+        assert effective_m(x, width) == pytest.approx(m, rel=0.06)
