@@ -15,7 +15,6 @@ from numpy.typing import ArrayLike
 
 __all__ = [
     "as_sample_1d",
-    "as_points",
     "check_int",
     "check_positive",
     "check_finite",
@@ -57,34 +56,6 @@ def as_sample_1d(x: ArrayLike, name: str = "x", *, min_size: int = 1) -> np.ndar
         raise ValueError(
             f"`{name}` must be finite; got {int(bad.sum())} NaN or infinite value(s) "
             f"(first at index {int(np.flatnonzero(bad)[0])})."
-        )
-    return arr
-
-
-def as_points(x: ArrayLike, name: str = "x", *, min_size: int = 1) -> np.ndarray:
-    """Return `x` as a finite float64 ``(n, d)`` array; a 1-D input becomes ``(n, 1)``."""
-    arr = np.asarray(x)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"`{name}` must be an array of real numbers; got dtype {arr.dtype}.")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"`{name}` must be real-valued; got dtype {arr.dtype}.")
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(
-            f"`{name}` must be 1-D (n,) or 2-D (n, d); got shape {arr.shape} (ndim={arr.ndim})."
-        )
-    if arr.shape[1] < 1:
-        raise ValueError(f"`{name}` must have at least one column; got shape {arr.shape}.")
-    if arr.shape[0] < min_size:
-        raise ValueError(f"`{name}` must hold at least {min_size} points; got {arr.shape[0]}.")
-    arr = arr.astype(np.float64, copy=False)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ValueError(
-            f"`{name}` must be finite; got {int(bad.sum())} NaN or infinite value(s)."
         )
     return arr
 

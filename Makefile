@@ -1,0 +1,92 @@
+# ampbook: the only commands (STYLE.md practice 14). Each target works on a fresh machine that has
+# python3 and make: it creates .venv and installs the project into it when needed.
+#
+#   make book        build the HTML book (every notebook re-executed, warnings are errors)
+#   make test        unit tests + doctests, nbval on the notebooks, then `make book`
+#   make notebooks   re-execute notebooks/*.ipynb in place, keep text outputs, strip images
+#   make clean       remove _build and caches; `make distclean` also removes .venv
+#   make mathjax     (maintainers, needs npm) refresh the offline MathJax in book/_static/mathjax
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+# Extras installed into .venv; environment.yml mirrors them (tests/test_packaging.py checks).
+EXTRAS := book,test,dask
+MATHJAX_VERSION := 3.2.2
+
+# The venv's bin comes first, so jupyter-book, pytest and the notebook kernels they start all use
+# the venv, where ampcore is installed (the kernel's cwd is notebooks/, not the repo root).
+export PATH := $(BIN):$(PATH)
+# MPLBACKEND in the environment reaches the kernels and overrides the inline backend: the book
+# then builds with no figures (research/toolchain.md section 6). Never pass it on.
+unexport MPLBACKEND
+
+HAVE_NOTEBOOKS = compgen -G 'notebooks/*.ipynb' > /dev/null
+
+.PHONY: help install book test notebooks clean distclean mathjax
+
+help:
+	@echo "make book       build the book into _build/html (open _build/html/book/intro.html)"
+	@echo "make test       unit tests + doctests, nbval on notebooks/, then make book"
+	@echo "make notebooks  re-execute notebooks/*.ipynb in place (text outputs kept, images stripped)"
+	@echo "make clean      remove _build and caches (make distclean also removes .venv)"
+	@echo "make install    only create .venv and install .[$(EXTRAS)] (the other targets do this)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml | $(BIN)/python
+	"$(BIN)/python" -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	touch $@
+
+install: $(STAMP)
+
+# --all: Sphinx would otherwise keep pages (and figures) built from an older ampcore.
+book: $(STAMP)
+	jupyter-book build --all -W --keep-going .
+	@test -s _build/html/book/intro.html || { echo "make book: ERROR: _build/html/book/intro.html was not built" >&2; exit 1; }
+	@if $(HAVE_NOTEBOOKS); then \
+	  compgen -G '_build/html/_images/*.png' > /dev/null || { echo "make book: ERROR: notebooks/ has notebooks but _build/html/_images/ has no PNG figure (is MPLBACKEND set in the kernel?)" >&2; exit 1; }; \
+	  echo "make book: $$(ls _build/html/_images/*.png | wc -l) PNG figure(s) in _build/html/_images/"; \
+	fi
+	@echo "make book: done. Open file://$(CURDIR)/_build/html/book/intro.html"
+	@echo "           (for search: python3 -m http.server -d _build/html, then http://localhost:8000/book/intro.html)"
+
+test: $(STAMP)
+	pytest tests ampcore || { rc=$$?; echo "make test: ERROR: pytest tests ampcore exited with $$rc$$( ((rc == 5)) && echo ' (no tests collected)')" >&2; exit $$rc; }
+	@if $(HAVE_NOTEBOOKS); then \
+	  set -x; pytest -o addopts="" -ra --strict-markers --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider notebooks/ \
+	    || { rc=$$?; echo "make test: ERROR: nbval on notebooks/ exited with $$rc$$( ((rc == 5)) && echo ' (no tests collected)')" >&2; exit $$rc; }; \
+	else \
+	  echo "make test: nbval skipped: there are no notebooks in notebooks/ yet."; \
+	fi
+	$(MAKE) --no-print-directory book
+
+# jupyter execute runs each kernel in the notebook's folder (notebooks/), like the book and nbval.
+# Execution counts stay, so nbval compares the cells tagged nbval-check-output.
+notebooks: $(STAMP)
+	if ! $(HAVE_NOTEBOOKS); then echo "make notebooks: no notebooks in notebooks/; nothing to execute."; exit 0; fi; \
+	jupyter execute --inplace --kernel_name=python3 --timeout=300 notebooks/*.ipynb; \
+	python tools/strip_images.py notebooks/*.ipynb
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . \( -path ./.venv -o -path ./.git \) -prune -o \
+	  \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) ampcore.egg-info
+
+mathjax:
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	npm install --prefix "$$tmp" --no-audit --no-fund mathjax@$(MATHJAX_VERSION); \
+	mkdir -p book/_static/mathjax; \
+	cp "$$tmp/node_modules/mathjax/es5/tex-svg.js" "$$tmp/node_modules/mathjax/LICENSE" book/_static/mathjax/
