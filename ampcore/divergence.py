@@ -12,8 +12,11 @@ The kNN estimate reproduces ``FNN::KL.divergence(X, Y, k, algorithm="kd_tree")``
 1.1.3.1 to 1.1.4.1) to about 1e-15 nats, including its tie semantics: exact duplicates give
 ``+inf``, ``-inf`` or ``nan`` instead of being hidden by an epsilon. Ties are counted and reported
 through :class:`TieWarning` (or raised, or ignored: the ``ties`` option). One-dimensional samples
-use a streaming sorted-array search that is tens of times faster than R and needs memory for only
-the sorted copies of the inputs; samples in d > 1 dimensions use :class:`scipy.spatial.cKDTree`.
+use a streaming sorted-array search (chunks of query points, on all cores) that is tens of times
+faster than R and needs memory only for sorted copies of the inputs (none for an input that is
+already sorted, such as a ``Reference`` sample); :func:`kl_divergence_chunks` takes a sample that
+arrives in chunks (GenCopy at 10^8 events) and holds it once. Samples in d > 1 dimensions use
+:class:`scipy.spatial.cKDTree`. Speed and memory are measured in ``benchmarks/``.
 
 All divergences are in nats; divide by ``ln 2`` for bits.
 
@@ -27,8 +30,10 @@ is Reconstructed (ours).
 from __future__ import annotations
 
 import math
+import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -46,12 +51,18 @@ __all__ = [
     "resistor_average",
     "normal_kl",
     "histogram_kl",
+    "kl_divergence_chunks",
 ]
 
 _TIES = ("warn", "raise", "ignore")
 _METHODS = ("auto", "sorted", "kdtree")
-# Query points processed at a time by the sorted 1-D search: O(_CHUNK * k) working memory.
-_CHUNK = 65536
+# Query points processed at a time by the sorted 1-D search: O(_CHUNK * k) working memory per
+# thread (k * _CHUNK * 8 bytes: 1.3 MiB at k = 10, so a chunk stays in cache).
+_CHUNK = 16384
+# Below this many query points the sorted search runs in the calling thread (threads do not pay).
+_THREAD_MIN = 4 * _CHUNK
+# Integers up to 2**53 convert to float64 exactly.
+_EXACT_INT = 2**53
 # Gauss-Legendre nodes per bin in `histogram_kl` (error argument in its Notes).
 _GAUSS_ORDER = 32
 
@@ -73,8 +84,13 @@ class _Terms(NamedTuple):
 # input checks
 
 
-def _as_points(sample: ArrayLike, name: str) -> np.ndarray:
-    """Return `sample` as a finite float64 ``(n, d)`` array (a 1-D input becomes ``(n, 1)``)."""
+def _as_points(sample: ArrayLike, name: str, *, stacklevel: int = 4) -> np.ndarray:
+    """Return `sample` as a finite real ``(n, d)`` array (a 1-D input becomes ``(n, 1)``).
+
+    The dtype is kept (no copy here): each search converts to float64 exactly once, while it makes
+    its own sorted copy or tree. Integers beyond 2**53 and complex numbers are rejected because
+    float64 cannot hold them exactly; float32/float16 input warns (its rounding made ties).
+    """
     try:
         arr = np.asarray(sample)
     except (TypeError, ValueError) as exc:
@@ -94,6 +110,20 @@ def _as_points(sample: ArrayLike, name: str) -> np.ndarray:
         raise ValueError(f"`{name}` must not be empty; got shape {arr.shape}.")
     if arr.shape[1] == 0:
         raise ValueError(f"`{name}` must have at least one column (d >= 1); got shape {arr.shape}.")
+    _check_values(arr, name, stacklevel=stacklevel + 1)
+    return arr
+
+
+def _check_values(arr: np.ndarray, name: str, *, stacklevel: int) -> None:
+    """Finite, exactly convertible to float64; warn for low-precision floats. No big temporaries."""
+    if np.issubdtype(arr.dtype, np.integer):
+        if arr.size and (int(arr.max()) > _EXACT_INT or int(arr.min()) < -_EXACT_INT):
+            raise ValueError(
+                f"`{name}` holds integers beyond 2**53 = {_EXACT_INT}, which float64 cannot "
+                f"represent exactly (got min {int(arr.min())}, max {int(arr.max())}); scale them "
+                "or convert them to float64 yourself."
+            )
+        return
     if np.issubdtype(arr.dtype, np.floating) and arr.dtype.itemsize < 8:
         warnings.warn(
             f"`{name}` has dtype {arr.dtype}; it is converted to float64, but {arr.dtype} storage "
@@ -101,16 +131,18 @@ def _as_points(sample: ArrayLike, name: str) -> np.ndarray:
             "give +inf/-inf/nan kNN estimates (about 27,000 duplicates among 2e6 N(0,1) values "
             "in float32). Keep samples in float64 end to end.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
-    arr = arr.astype(np.float64, copy=False)
+    # min and max propagate nan and expose +-inf without an n-sized boolean temporary
+    if arr.size and np.isfinite(arr.min()) and np.isfinite(arr.max()):
+        return
     bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ValueError(
-            f"`{name}` must be finite; got {int(bad.sum())} NaN or infinite value(s) "
-            f"(first in row {int(np.flatnonzero(bad.any(axis=1))[0])})."
-        )
-    return arr
+    if bad.ndim == 1:
+        bad = bad[:, None]
+    raise ValueError(
+        f"`{name}` must be finite; got {int(bad.sum())} NaN or infinite value(s) "
+        f"(first in row {int(np.flatnonzero(bad.any(axis=1))[0])})."
+    )
 
 
 def _check_inputs(
@@ -169,68 +201,170 @@ def _report_ties(ties: str, found: str, n_zero: int, k: int) -> None:
 # the two neighbour searches; each is a pair (prepare one sample, terms for queries x against y)
 
 
+def _threads(workers: int) -> int:
+    """Number of threads for `workers` (scipy's convention: -1 means every available CPU)."""
+    if workers == -1:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # pragma: no cover - not on Linux
+            return max(1, os.cpu_count() or 1)
+    return workers
+
+
+def _is_sorted(values: np.ndarray) -> bool:
+    """True if non-decreasing; checked block by block, so an unsorted sample fails fast."""
+    step = 16 * _CHUNK
+    for start in range(0, max(values.size - 1, 0), step):
+        block = values[start : start + step + 1]
+        if not np.all(block[:-1] <= block[1:]):
+            return False
+    return True
+
+
 def _prepare_sorted(points: np.ndarray) -> np.ndarray:
-    """Sorted copy of a 1-D sample between -inf and +inf sentinels (no sort if already sorted)."""
-    values = points[:, 0]
-    padded = np.empty(values.size + 2)
-    padded[0], padded[-1] = -np.inf, np.inf
-    padded[1:-1] = values
-    if not np.all(values[:-1] <= values[1:]):
-        padded[1:-1].sort()
-    return padded
+    """The 1-D sample as a sorted float64 array, copied only if it has to be.
 
-
-def _sorted_log_sums(
-    queries: np.ndarray, ref: np.ndarray, k: int, *, self_in_ref: bool
-) -> tuple[np.ndarray, int]:
-    """Long-double column sums of log j-th neighbour distances (j = 1..k) and the zero count.
-
-    `queries` is sorted; `ref` is a padded sorted sample (see `_prepare_sorted`). With
-    `self_in_ref`, ``queries`` is ``ref[1:-1]`` and each query's own position is skipped, so
-    exactly one occurrence (itself) is excluded, as in FNN. Each step of the merge moves outward
-    from the gap around the query and takes the nearer of the next left and right candidates; the
-    sentinels give distance +inf and are never taken within k steps because k is checked.
+    A sample that is already sorted, float64 and contiguous (a
+    :class:`~ampcore.experiment.Reference`) is used as it is: no copy, no sort. Otherwise this is
+    the only copy: the conversion to float64 happens while copying, then it is sorted in place.
     """
+    values = points[:, 0]
+    if values.dtype == np.float64 and values.flags.c_contiguous and _is_sorted(values):
+        return values
+    out = np.empty(values.size)
+    out[:] = values
+    if not _is_sorted(out):
+        out.sort()
+    return out
+
+
+def _pad(values: np.ndarray) -> np.ndarray:
+    """A small copy of `values` between -inf and +inf sentinels (for the ends of a sample)."""
+    out = np.empty(values.size + 2)
+    out[0], out[-1] = -np.inf, np.inf
+    out[1:-1] = values
+    return out
+
+
+def _walk(
+    q: np.ndarray, ref: np.ndarray, first: int | None, offset: int, k: int
+) -> tuple[np.ndarray, int]:
+    """Float64 sums over the queries `q` of log j-th neighbour distances (j = 1..k), zero count.
+
+    Query i's first left candidate is ``ref[first + i]`` (or, if `first` is None, the last
+    ``ref`` value below the query, found by binary search). The right candidate is always
+    ``left + offset + j`` at step j, because each step moves exactly one of the two outward, so
+    it is read from a shifted view of `ref` with the same index array. The caller guarantees that
+    no index leaves `ref` within k steps (interior queries, or a copy padded with +-inf, whose
+    distance +inf is never taken because k is checked).
+    """
+    size = q.size
+    if first is not None:
+        left = np.arange(first, first + size)
+    else:
+        lo = int(ref.searchsorted(q[0]))
+        hi = int(ref.searchsorted(q[-1]))
+        left = ref[lo : hi + 1].searchsorted(q)  # queries are sorted: search a narrow window
+        left += lo - 1
+    dist = np.empty((k, size))
+    d_left = np.empty(size)
+    d_right = np.empty(size)
+    take_left = np.empty(size, dtype=bool)
+    for j in range(k):
+        # indices stay in range (see above); "wrap" skips the bounds check
+        ref.take(left, out=d_left, mode="wrap")
+        ref[offset + j :].take(left, out=d_right, mode="wrap")
+        np.subtract(q, d_left, out=d_left)
+        np.subtract(d_right, q, out=d_right)
+        np.minimum(d_left, d_right, out=dist[j])
+        np.less_equal(d_left, d_right, out=take_left)
+        np.subtract(left, take_left, out=left)
+    zeros = int(np.count_nonzero(dist == 0.0))
+    with np.errstate(divide="ignore"):  # log(0) = -inf, as in R
+        np.log(dist, out=dist)
+    return dist.sum(axis=1), zeros
+
+
+_Job = tuple[np.ndarray, np.ndarray, Any, int]  # (queries, ref, first left index or None, offset)
+
+
+def _between_jobs(queries: np.ndarray, ref: np.ndarray, k: int) -> list[_Job]:
+    """Jobs for the distances from sorted `queries` to their neighbours in sorted `ref` (nu).
+
+    A query whose k nearest candidates all lie inside `ref` reads `ref` itself; the few queries
+    below ``ref[k-1]`` or above ``ref[m-k]`` read small padded copies of the two ends.
+    """
+    n, m = queries.size, ref.size
+    if m <= 4 * k + 2:
+        padded = _pad(ref)
+        return [(queries[s : s + _CHUNK], padded, None, 1) for s in range(0, n, _CHUNK)]
+    low_end = int(queries.searchsorted(ref[k - 1], side="right"))  # p < k: near the bottom
+    high_start = int(queries.searchsorted(ref[m - k], side="right"))  # p > m - k: near the top
+    jobs: list[_Job] = []
+    if low_end > 0:
+        jobs.append((queries[:low_end], _pad(ref[: 2 * k]), None, 1))
+    jobs += [
+        (queries[s : min(s + _CHUNK, high_start)], ref, None, 1)
+        for s in range(low_end, high_start, _CHUNK)
+    ]
+    if high_start < n:
+        jobs.append((queries[high_start:], _pad(ref[m - 2 * k :]), None, 1))
+    return jobs
+
+
+def _within_jobs(xs: np.ndarray, k: int) -> list[_Job]:
+    """Jobs for the distances from each point of sorted `xs` to its other points (rho).
+
+    Query i starts with left candidate i - 1 and right candidate i + 1, so exactly one occurrence
+    (itself, by position) is excluded, as in FNN.
+    """
+    n = xs.size
+    if n <= 4 * k + 2:
+        padded = _pad(xs)  # point i is padded[i + 1]
+        return [(xs[s : s + _CHUNK], padded, s, 2) for s in range(0, n, _CHUNK)]
+    jobs: list[_Job] = [(xs[:k], _pad(xs[: 2 * k + 1]), 0, 2)]
+    jobs += [(xs[s : min(s + _CHUNK, n - k)], xs, s - 1, 2) for s in range(k, n - k, _CHUNK)]
+    start = n - 2 * k - 1  # the top copy holds xs[start:], point i is at i - start + 1
+    jobs.append((xs[n - k :], _pad(xs[start:]), n - k - start, 2))
+    return jobs
+
+
+def _sorted_log_sums(jobs: list[_Job], k: int, threads: int = 1) -> tuple[np.ndarray, int]:
+    """Long-double column sums of log j-th neighbour distances over all jobs, and zero count.
+
+    Each job's sums are float64 (pairwise summation over at most `_CHUNK` values, relative error
+    ~1e-16 · log2(_CHUNK)); they are added in long double in job order, so the result is the
+    same bitwise whatever the number of threads.
+    """
+    size = sum(job[0].size for job in jobs)
+    if threads > 1 and size >= _THREAD_MIN:
+        with ThreadPoolExecutor(threads) as pool:  # numpy releases the GIL in take/ufuncs/log
+            parts = list(pool.map(lambda job: _walk(*job, k), jobs))
+    else:
+        parts = [_walk(*job, k) for job in jobs]
     sums = np.zeros(k, dtype=np.longdouble)
     zeros = 0
-    dist = np.empty((k, min(_CHUNK, queries.size)))
-    for start in range(0, queries.size, _CHUNK):
-        q = queries[start : start + _CHUNK]
-        if self_in_ref:
-            left = np.arange(start, start + q.size)  # the query itself is ref[start + i + 1]
-            right = left + 2
-        else:
-            right = np.searchsorted(ref, q)  # first ref value >= q
-            left = right - 1
-        d = dist[:, : q.size]
-        for j in range(k):
-            d_left = q - ref[left]
-            d_right = ref[right] - q
-            np.minimum(d_left, d_right, out=d[j])
-            take_left = d_left <= d_right
-            left -= take_left
-            right += ~take_left
-        zeros += int(np.count_nonzero(d == 0.0))
-        with np.errstate(divide="ignore"):  # log(0) = -inf, as in R
-            sums += np.log(d).sum(axis=1, dtype=np.longdouble)
+    for part, part_zeros in parts:
+        sums += part
+        zeros += part_zeros
     return sums, zeros
 
 
-def _sorted_terms(xs: np.ndarray, ys: np.ndarray, k: int) -> _Terms:
-    n = xs.size - 2
-    nu_sums, zeros_between = _sorted_log_sums(xs[1:-1], ys, k, self_in_ref=False)
-    rho_sums, zeros_within = _sorted_log_sums(xs[1:-1], xs, k, self_in_ref=True)
+def _sorted_terms(xs: np.ndarray, ys: np.ndarray, k: int, threads: int = 1) -> _Terms:
+    n = xs.size
+    nu_sums, zeros_between = _sorted_log_sums(_between_jobs(xs, ys, k), k, threads)
+    rho_sums, zeros_within = _sorted_log_sums(_within_jobs(xs, k), k, threads)
     return _Terms(_mean(nu_sums, n), _mean(rho_sums, n), zeros_between, zeros_within)
 
 
 def _prepare_tree(points: np.ndarray) -> cKDTree:
-    return cKDTree(points)
+    return cKDTree(points.astype(np.float64, copy=False))
 
 
-def _tree_terms(x_tree: cKDTree, y_tree: cKDTree, k: int) -> _Terms:
+def _tree_terms(x_tree: cKDTree, y_tree: cKDTree, k: int, threads: int = 1) -> _Terms:
     x = x_tree.data
-    nu = y_tree.query(x, k=k, workers=-1)[0].reshape(x.shape[0], k)
-    rho = x_tree.query(x, k=k + 1, workers=-1)[0][:, 1:]  # first hit: itself (or a copy of it)
+    nu = y_tree.query(x, k=k, workers=threads)[0].reshape(x.shape[0], k)
+    rho = x_tree.query(x, k=k + 1, workers=threads)[0][:, 1:]  # first hit: itself (or a copy)
     n = x.shape[0]
     with np.errstate(divide="ignore"):  # log(0) = -inf, as in R
         log_nu, log_rho = np.log(nu), np.log(rho)
@@ -247,10 +381,29 @@ def _mean(sums: np.ndarray, n: int) -> np.ndarray:
     return (sums / np.longdouble(n)).astype(np.float64)
 
 
-_SEARCHES: dict[str, tuple[Callable[[np.ndarray], Any], Callable[[Any, Any, int], _Terms]]] = {
+_SEARCHES: dict[str, tuple[Callable[..., Any], Callable[..., _Terms]]] = {
     "sorted": (_prepare_sorted, _sorted_terms),
     "kdtree": (_prepare_tree, _tree_terms),
 }
+
+
+def _prepare_both(
+    prepare: Callable[..., Any], xp: np.ndarray, yp: np.ndarray, threads: int
+) -> tuple[Any, Any]:
+    """Sort (or build trees for) both samples, in two threads when they are large."""
+    if threads > 1 and min(xp.shape[0], yp.shape[0]) >= _THREAD_MIN:
+        with ThreadPoolExecutor(2) as pool:  # np.sort and cKDTree release the GIL
+            x_job = pool.submit(prepare, xp)
+            y_ready = prepare(yp)
+            return x_job.result(), y_ready
+    return prepare(xp), prepare(yp)
+
+
+def _check_workers(workers: Any) -> int:
+    workers = check_int(workers, "workers", minimum=-1)
+    if workers == 0:
+        raise ValueError("`workers` must be -1 (all CPUs) or an integer >= 1; got 0.")
+    return _threads(workers)
 
 
 def _fnn_divergence(terms: _Terms, n: int, m: int, d: int) -> np.ndarray:
@@ -263,7 +416,13 @@ def _fnn_divergence(terms: _Terms, n: int, m: int, d: int) -> np.ndarray:
 
 
 def kl_divergence(
-    x: ArrayLike, y: ArrayLike, k: int = 10, *, ties: str = "warn", method: str = "auto"
+    x: ArrayLike,
+    y: ArrayLike,
+    k: int = 10,
+    *,
+    ties: str = "warn",
+    method: str = "auto",
+    workers: int = -1,
 ) -> np.ndarray:
     r"""kNN estimate of the Kullback–Leibler divergence D(P‖Q) from a sample of P and one of Q.
 
@@ -287,6 +446,10 @@ def kl_divergence(
         (:class:`scipy.spatial.cKDTree`, all threads) for d > 1. Both are exact and give the
         same values; ``"sorted"`` requires d = 1. A sample that is already sorted is not sorted
         again, so a reference sample can be sorted once and reused.
+    workers : int, optional
+        Threads for the sorts, the sorted search and the kd-tree queries; ``-1`` (default) uses
+        every available CPU, as scipy's ``workers``. The result does not depend on it (the
+        partial sums are added in a fixed order).
 
     Returns
     -------
@@ -368,9 +531,10 @@ def kl_divergence(
     array([        inf, -0.21576155])
     """
     xp, yp, k, method = _check_inputs(x, y, k, ties, method, symmetric=False)
+    threads = _check_workers(workers)
     (n, d), m = xp.shape, yp.shape[0]
     prepare, terms_of = _SEARCHES[method]
-    terms = terms_of(prepare(xp), prepare(yp), k)
+    terms = terms_of(*_prepare_both(prepare, xp, yp, threads), k, threads)
     _report_ties(
         ties,
         f"{terms.zeros_within} zero distance(s) within `x` and {terms.zeros_between} between `x` "
@@ -383,7 +547,13 @@ def kl_divergence(
 
 
 def kl_distance(
-    x: ArrayLike, y: ArrayLike, k: int = 10, *, ties: str = "warn", method: str = "auto"
+    x: ArrayLike,
+    y: ArrayLike,
+    k: int = 10,
+    *,
+    ties: str = "warn",
+    method: str = "auto",
+    workers: int = -1,
 ) -> np.ndarray:
     """Symmetric kNN Kullback–Leibler distance D(P‖Q) + D(Q‖P), as R ``FNN::KL.dist``.
 
@@ -399,6 +569,8 @@ def kl_distance(
         As in :func:`kl_divergence`; one report covers both directions.
     method : {"auto", "sorted", "kdtree"}, optional
         As in :func:`kl_divergence`; each sample is sorted (or put in a tree) once.
+    workers : int, optional
+        As in :func:`kl_divergence`.
 
     Returns
     -------
@@ -431,11 +603,12 @@ def kl_distance(
     1.0
     """
     xp, yp, k, method = _check_inputs(x, y, k, ties, method, symmetric=True)
+    threads = _check_workers(workers)
     (n, d), m = xp.shape, yp.shape[0]
     prepare, terms_of = _SEARCHES[method]
-    x_ready, y_ready = prepare(xp), prepare(yp)
-    forward = terms_of(x_ready, y_ready, k)
-    backward = terms_of(y_ready, x_ready, k)
+    x_ready, y_ready = _prepare_both(prepare, xp, yp, threads)
+    forward = terms_of(x_ready, y_ready, k, threads)
+    backward = terms_of(y_ready, x_ready, k, threads)
     _report_ties(
         ties,
         f"zero distances: {forward.zeros_within} within `x`, {backward.zeros_within} within `y`, "
@@ -446,6 +619,101 @@ def kl_distance(
     )
     with np.errstate(invalid="ignore"):  # inf - inf is FNN's nan
         return _fnn_divergence(forward, n, m, d) + _fnn_divergence(backward, m, n, d)
+
+
+def kl_divergence_chunks(
+    chunks: Iterable[ArrayLike],
+    y: ArrayLike,
+    k: int = 10,
+    *,
+    size: int,
+    ties: str = "warn",
+    workers: int = -1,
+) -> np.ndarray:
+    """:func:`kl_divergence` of a 1-D sample `x` that arrives in chunks, holding it only once.
+
+    For generated samples too large to keep twice (GenCopy at N_G = 10^8 is 0.8 GB in float64):
+    the chunks are copied straight into one float64 buffer of `size` values, which is then
+    sorted in place, so the peak memory is about 8 bytes per point of `x` plus the sorted copy of
+    `y`, instead of the concatenated sample plus its sorted copy.
+
+    Parameters
+    ----------
+    chunks : iterable of array_like, each of shape (c,)
+        Consecutive pieces of `x`, e.g. from :func:`ampcore.amplify.gencopy_chunks`.
+    y : array_like, shape (m,)
+        Sample of Q (a sorted one, e.g. ``Reference.sample``, is not sorted again).
+    k : int, optional
+        Largest neighbour order, as in :func:`kl_divergence`.
+    size : int
+        Total number of values in `chunks` (``len(x)``); checked.
+    ties, workers
+        As in :func:`kl_divergence`.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (k,)
+        Bitwise the same as ``kl_divergence(np.concatenate(list(chunks)), y, k)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`kl_divergence`; also if a chunk is not 1-D or the chunks do not hold exactly
+        `size` values.
+
+    Notes
+    -----
+    Provenance: Standard (the estimator of :func:`kl_divergence`; only the memory layout differs).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.normal(size=3000), rng.normal(size=5000)
+    >>> whole = kl_divergence(x, y, k=3)
+    >>> parts = kl_divergence_chunks(np.split(x, 3), y, k=3, size=3000)
+    >>> bool(np.array_equal(whole, parts))
+    True
+    """
+    size = check_int(size, "size", minimum=2)
+    check_choice(ties, "ties", _TIES)
+    k = check_int(k, "k", minimum=1)
+    threads = _check_workers(workers)
+    yp = _as_points(y, "y", stacklevel=3)
+    if yp.shape[1] != 1:
+        raise ValueError(f"`y` must be 1-D for kl_divergence_chunks; got shape {yp.shape}.")
+    m = yp.shape[0]
+    if k >= size:
+        raise ValueError(f"`k` must be < n = `size`; got k={k} with size={size}.")
+    if k > m:
+        raise ValueError(f"`k` must be <= m = len(y) (k neighbours in `y`); got k={k} with m={m}.")
+    buffer = np.empty(size)
+    filled = 0
+    for i, chunk in enumerate(chunks):
+        part = _as_points(chunk, f"chunks[{i}]", stacklevel=3)
+        if part.shape[1] != 1 or np.ndim(chunk) != 1:
+            raise ValueError(f"`chunks[{i}]` must be 1-D; got shape {np.shape(chunk)}.")
+        if filled + part.shape[0] > size:
+            raise ValueError(
+                f"`chunks` hold more than `size` = {size} values (chunk {i} ends at "
+                f"{filled + part.shape[0]})."
+            )
+        buffer[filled : filled + part.shape[0]] = part[:, 0]
+        filled += part.shape[0]
+    if filled != size:
+        raise ValueError(f"`chunks` hold {filled} values; `size` says {size}.")
+    if not _is_sorted(buffer):
+        buffer.sort()
+    ys = _prepare_sorted(yp)
+    terms = _sorted_terms(buffer, ys, k, threads)
+    _report_ties(
+        ties,
+        f"{terms.zeros_within} zero distance(s) within `x` and {terms.zeros_between} between `x` "
+        "and `y`",
+        terms.zeros_within + terms.zeros_between,
+        k,
+    )
+    with np.errstate(invalid="ignore"):  # -inf - (-inf) is FNN's nan
+        return _fnn_divergence(terms, size, m, 1)
 
 
 def resistor_average(d_pq: ArrayLike, d_qp: ArrayLike) -> np.ndarray | float:

@@ -11,6 +11,12 @@ table whatever the order, the subset or the parallelism of its execution. Trials
 (law, N, replicate) share the training sample and the uniform draws (common random numbers), so
 curves over M and G are smooth and their differences are not noise.
 
+Execution: :func:`run_grid` runs trials on a local process pool (``workers=``), on any
+:class:`concurrent.futures.Executor`, or on a Dask cluster (``executor=client``, see
+:func:`connect_dask`; extra ``[dask]``), always with the same table; with ``store=path`` each
+finished trial is written at once to an :class:`ampcore.store.ResultsStore`, so an interrupted
+sweep resumes where it stopped.
+
 Provenance: the design (KLD of amplified data against a large MC reference, compared with an MC
 sample of the same size) follows the summary of Watts & Crow 2025 and is Reconstructed (ours);
 the floor is :func:`ampcore.divergence.histogram_kl`.
@@ -18,30 +24,40 @@ the floor is :func:`ampcore.divergence.histogram_kl`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
+import multiprocessing
+import os
 import zlib
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._rng import RNGLike, normalize_rng
+from ._rng import RNGLike, child_rng, normalize_rng
 from ._validation import as_sample_1d, check_choice, check_int, check_law
 from .amplify import AMPLIFIERS, generate
 from .bound import satisfies_bound
 from .divergence import histogram_kl, kl_divergence
 from .information import bin_width, effective_m
 
-__all__ = ["Reference", "run_trial", "run_grid", "trial_seed", "BINNING_AMPLIFIERS"]
+__all__ = ["Reference", "run_trial", "run_grid", "trial_seed", "connect_dask", "BINNING_AMPLIFIERS"]
 
 BINNING_AMPLIFIERS = frozenset({"gencopy"})
 """Amplifiers that use the Goldilocks bin width (their rows carry M, Δ, M_eff and the floor)."""
 
 _REFERENCE_KEY = 0  # spawn-key slot that no trial uses (trials have N >= 2 there)
+# Grids with fewer trials than this run in-process by default: a process pool costs ~1 s to start.
+_MIN_POOL_TASKS = 8
+# References installed in each worker of run_grid's own process pool (so tasks carry only a name).
+_WORKER_REFERENCES: dict[str, Reference] = {}
+# Threads of each kl_divergence in a trial: all CPUs, except in run_grid's own pool workers, where
+# the processes already use every core (results do not depend on it).
+_KLD_WORKERS = -1
 
 
 def _law_key(name: str) -> int:
@@ -64,12 +80,6 @@ def trial_seed(root_seed: int, law_name: str, n: int, replicate: int) -> np.rand
     n = check_int(n, "n", minimum=2)
     replicate = check_int(replicate, "replicate", minimum=0)
     return np.random.SeedSequence(root_seed, spawn_key=(_law_key(law_name), n, replicate))
-
-
-def _child(seq: np.random.SeedSequence, index: int) -> np.random.Generator:
-    """Deterministic child stream `index` of `seq` (unlike ``spawn``, calling twice is the same)."""
-    child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, index))
-    return np.random.default_rng(child)
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,7 @@ def run_trial(
     check_choice(amplifier, "amplifier", AMPLIFIERS)
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(check_int(seed, "seed", minimum=0))
     law = reference.law
-    train = np.asarray(law.rvs(size=n, random_state=_child(seq, 0)), dtype=np.float64)
+    train = np.asarray(law.rvs(size=n, random_state=child_rng(seq, 0)), dtype=np.float64)
     binning = amplifier in BINNING_AMPLIFIERS
     width = origin = m_eff = m_generated = floor = math.nan
     if binning:
@@ -186,17 +196,17 @@ def run_trial(
             raise ValueError(f"`m` is required for amplifier={amplifier!r}; got None.")
         width = bin_width(train, m, method=entropy_method)
         origin = float(train.min())
-        out = generate(train, gain, amplifier=amplifier, width=width, origin=origin, rng=_child(seq, 1))
+        out = generate(train, gain, amplifier=amplifier, width=width, origin=origin, rng=child_rng(seq, 1))
         m_eff = float(out.m_eff) if out.m_eff is not None else math.nan
         m_generated = effective_m(out.sample, width, origin=origin)
         floor = histogram_kl(train, width, origin=origin, law=law)
     else:
-        out = generate(train, gain, amplifier=amplifier, rng=_child(seq, 1))
-    vector = kl_divergence(out.sample, reference.sample, k=k, ties="ignore")
+        out = generate(train, gain, amplifier=amplifier, rng=child_rng(seq, 1))
+    vector = kl_divergence(out.sample, reference.sample, k=k, ties="ignore", workers=_KLD_WORKERS)
     kld_mc = math.nan
     if baseline:
-        mc = np.asarray(law.rvs(size=out.n_generated, random_state=_child(seq, 2)), dtype=np.float64)
-        kld_mc = float(kl_divergence(mc, reference.sample, k=k)[k - 1])
+        mc = np.asarray(law.rvs(size=out.n_generated, random_state=child_rng(seq, 2)), dtype=np.float64)
+        kld_mc = float(kl_divergence(mc, reference.sample, k=k, workers=_KLD_WORKERS)[k - 1])
     return {
         "law": reference.name,
         "n": n,
@@ -216,8 +226,18 @@ def run_trial(
     }
 
 
+def _install_references(references: Sequence[Reference]) -> None:
+    """Process-pool initializer: keep the references in the worker, sent once per worker."""
+    global _KLD_WORKERS
+    _KLD_WORKERS = 1
+    _WORKER_REFERENCES.clear()
+    _WORKER_REFERENCES.update({r.name: r for r in references})
+
+
 def _run_task(task: tuple[Any, ...]) -> dict[str, Any]:
     reference, n, gain, m, amplifier, k, root_seed, replicate, baseline, entropy_method = task
+    if isinstance(reference, str):
+        reference = _WORKER_REFERENCES[reference]
     seq = trial_seed(root_seed, reference.name, n, replicate)
     record = run_trial(
         reference, n, gain, m=m, amplifier=amplifier, k=k, seed=seq, baseline=baseline,
@@ -227,10 +247,154 @@ def _run_task(task: tuple[Any, ...]) -> dict[str, Any]:
     return record
 
 
+def _reference_id(reference: Reference) -> str:
+    """Fingerprint of a reference: its law (name, shape and scale) and a hash of its sample."""
+    law = reference.law
+    dist = getattr(getattr(law, "dist", None), "name", type(law).__name__)
+    args = getattr(law, "args", ())
+    kwds = sorted(getattr(law, "kwds", {}).items())
+    digest = hashlib.sha256(reference.sample.tobytes()).hexdigest()[:20]
+    return f"{dist}{tuple(args)!r}{kwds!r}:{reference.size}:{digest}"
+
+
+def _task_params(task: tuple[Any, ...], reference_id: str) -> dict[str, Any]:
+    """Everything that determines a trial's record: its key in a results store."""
+    reference, n, gain, m, amplifier, k, root_seed, replicate, baseline, entropy_method = task
+    return {
+        "law": reference.name, "reference": reference_id, "n": n, "m": m, "gain": gain,
+        "amplifier": amplifier, "replicate": replicate, "root_seed": root_seed, "k": k,
+        "baseline": bool(baseline), "entropy_method": entropy_method,
+    }
+
+
+def connect_dask(address: str, *, timeout: float = 10.0) -> Any:
+    """Connect to a Dask scheduler for :func:`run_grid`, or fail with an error naming it.
+
+    Parameters
+    ----------
+    address : str
+        Scheduler address, e.g. ``"tcp://10.0.0.5:8786"``.
+    timeout : float
+        Seconds to wait for the scheduler.
+
+    Returns
+    -------
+    distributed.Client
+        Pass it (or ``client.get_executor()``) as ``run_grid(..., executor=client)``; close it
+        when done.
+
+    Raises
+    ------
+    ImportError
+        If ``dask.distributed`` is not installed (``pip install "ampcore[dask]"``).
+    ConnectionError
+        If no scheduler answers at `address` within `timeout` seconds. Nothing has run, so no
+        result is lost; trials already in a results store stay there.
+
+    Notes
+    -----
+    Provenance: no formula (execution only).
+    """
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - the [dask] extra is installed in CI
+        raise ImportError(
+            'connect_dask needs dask.distributed: pip install "ampcore[dask]".'
+        ) from exc
+    if not isinstance(address, str) or not address:
+        raise TypeError(f"`address` must be a scheduler address string; got {address!r}.")
+    try:
+        return Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(
+            f"cannot reach the Dask scheduler at {address!r} within {timeout} s "
+            f"({type(exc).__name__}: {exc}). No trial was started."
+        ) from exc
+
+
+def _as_executor(executor: Any) -> Executor:
+    if isinstance(executor, Executor):
+        return executor
+    get_executor = getattr(executor, "get_executor", None)  # a dask.distributed.Client
+    if callable(get_executor):
+        return get_executor()  # type: ignore[no-any-return]
+    raise TypeError(
+        "`executor` must be a concurrent.futures.Executor or a dask.distributed.Client; "
+        f"got {type(executor).__name__}."
+    )
+
+
+def _run_all(
+    tasks: Sequence[tuple[Any, ...]], executor: Executor | None, on_result: Callable[[int, dict[str, Any]], None]
+) -> None:
+    """Run `tasks`; call ``on_result(index, record)`` in the caller's thread as each finishes.
+
+    On an error, the trials that finished are still reported; pending ones are cancelled.
+    """
+    if executor is None:
+        for i, task in enumerate(tasks):
+            on_result(i, _run_task(task))
+        return
+    futures: dict[Future[dict[str, Any]], int] = {}
+    # Largest trials first (N·G, doubled when the MC baseline is drawn), so that no worker is
+    # left with one big trial at the end; the order does not change any result.
+    order = sorted(range(len(tasks)), key=lambda i: -tasks[i][1] * tasks[i][2] * (1 + bool(tasks[i][8])))
+    try:
+        for i in order:
+            futures[executor.submit(_run_task, tasks[i])] = i
+        pending = set(futures)
+        error: BaseException | None = None
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=futures.__getitem__):
+                try:
+                    record = fut.result()
+                except BaseException as exc:  # a failed trial, a lost worker or scheduler
+                    error = error or exc
+                else:
+                    on_result(futures[fut], record)
+            if error is not None:
+                raise error
+    finally:
+        for fut in futures:
+            fut.cancel()
+
+
 _COLUMNS = [
     "law", "n", "m", "gain", "amplifier", "replicate", "n_generated", "width", "origin", "m_eff",
     "m_generated", "bound", "kld_nats", "kld_mc_nats", "floor_nats", "kld_vector",
 ]
+
+
+def _dispatch(
+    tasks: Sequence[tuple[Any, ...]],
+    references: Sequence[Reference],
+    executor: Any,
+    workers: int | None,
+    on_result: Callable[[int, dict[str, Any]], None],
+) -> None:
+    """Run the tasks on `executor`, or on run_grid's own process pool, or in-process."""
+    if executor is not None:
+        _run_all(tasks, _as_executor(executor), on_result)
+        return
+    if workers is None:
+        try:
+            workers = len(os.sched_getaffinity(0))  # the CPUs this process may use
+        except AttributeError:  # pragma: no cover - not on Linux
+            workers = os.cpu_count() or 1
+    workers = min(workers, len(tasks))
+    if workers <= 1 or len(tasks) < _MIN_POOL_TASKS:
+        _run_all(tasks, None, on_result)
+        return
+    # forkserver: workers start from a clean single-threaded process (safe when the caller runs
+    # threads, e.g. a Dask client), and receive the references once through the initializer.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ampcore.experiment"])
+    light = [(t[0].name, *t[1:]) for t in tasks]
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_install_references, initargs=(list(references),)
+    ) as pool:
+        _run_all(light, pool, on_result)
 
 
 def run_grid(
@@ -246,7 +410,9 @@ def run_grid(
     k: int = 5,
     baseline: bool = True,
     entropy_method: str = "nn",
-    executor: Executor | None = None,
+    executor: Executor | Any | None = None,
+    workers: int | None = None,
+    store: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Run every combination of law × N × M × G × amplifier × replicate.
@@ -274,8 +440,18 @@ def run_grid(
         group (it does not depend on M or the amplifier).
     entropy_method : str
         Entropy estimator for GenCopy's Δ.
-    executor : concurrent.futures.Executor, optional
-        Runs trials (e.g. a ``ProcessPoolExecutor`` or a Dask client's executor); default serial.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Runs the trials (any ``Executor``: a thread or process pool, ``client.get_executor()``,
+        or a Dask ``Client`` itself, see :func:`connect_dask`). Default: a local process pool
+        of `workers` processes, or in-process for one worker or a grid of fewer than 8 trials.
+        The table is bitwise the same whichever runs it (each trial's seed comes from its values).
+    workers : int, optional
+        Processes of the default pool (default: every CPU); ``1`` runs in-process. Ignored
+        when `executor` is given.
+    store : str or path, optional
+        A results-store file (:class:`ampcore.store.ResultsStore`, SQLite). Finished trials
+        found there are read instead of run, and every trial is written the moment it
+        finishes, so an interrupted sweep resumes where it stopped.
     progress : bool
         Show a tqdm progress bar.
 
@@ -284,6 +460,11 @@ def run_grid(
     pandas.DataFrame
         One row per trial, sorted by (law, n, m, gain, amplifier, replicate); see
         :func:`run_trial` for the columns, plus ``replicate``.
+
+    Raises
+    ------
+    ampcore.store.StoreError
+        If `store` is not an ampcore results store (it is never overwritten).
 
     Examples
     --------
@@ -334,11 +515,59 @@ def run_grid(
             first_in_group = amp == amplifiers[0] and i == 0
             tasks.append((ref, size, g, mv, amp, k, root_seed, rep, baseline and first_in_group, entropy_method))
 
-    results = executor.map(_run_task, tasks) if executor is not None else map(_run_task, tasks)
-    if progress:
-        from tqdm.auto import tqdm
+    if workers is not None:
+        workers = check_int(workers, "workers", minimum=1)
+    records: list[dict[str, Any] | None] = [None] * len(tasks)
+    results_store = None
+    if store is not None:
+        from .store import ResultsStore
 
-        results = tqdm(results, total=len(tasks), desc="trials")
+        results_store = ResultsStore(store)
+    try:
+        params: list[dict[str, Any]] = []
+        if results_store is not None:
+            ids = {r.name: _reference_id(r) for r in references}
+            params = [_task_params(t, ids[t[0].name]) for t in tasks]
+            from .store import trial_key
+
+            found = results_store.get_many(params)
+            for i, p in enumerate(params):
+                record = found.get(trial_key(p))
+                if record is not None:
+                    record["kld_vector"] = tuple(record["kld_vector"])
+                    records[i] = record
+        todo = [i for i, r in enumerate(records) if r is None]
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc="trials")
+
+        def finished(j: int, record: dict[str, Any]) -> None:
+            i = todo[j]
+            records[i] = record
+            if results_store is not None:
+                results_store.add(params[i], record)
+            if bar is not None:
+                bar.update(1)
+
+        try:
+            _dispatch([tasks[i] for i in todo], references, executor, workers, finished)
+        except BaseException as exc:
+            if results_store is not None and hasattr(exc, "add_note"):
+                done = sum(r is not None for r in records)
+                exc.add_note(
+                    f"run_grid: {done} of {len(tasks)} trials are finished and stored in "
+                    f"{str(results_store.path)!r}; run the same call again to resume."
+                )
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+    finally:
+        if results_store is not None:
+            results_store.close()
+    results = records
     frame = pd.DataFrame(list(results), columns=_COLUMNS)
     if baseline:
         keys = ["law", "n", "gain", "replicate"]

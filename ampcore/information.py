@@ -315,7 +315,7 @@ def nn_entropy(
     return h / _log_base(base)
 
 
-def sample_entropy(x: ArrayLike, *, method: str = "nn", rng: RNGLike = None) -> float:
+def sample_entropy(x: ArrayLike, *, method: str = "nn") -> float:
     """Differential entropy estimate of a 1-D sample, in nats.
 
     Parameters
@@ -324,16 +324,13 @@ def sample_entropy(x: ArrayLike, *, method: str = "nn", rng: RNGLike = None) -> 
     method : {"nn", "vasicek", "van es", "ebrahimi", "correa", "auto"}
         ``"nn"`` is :func:`nn_entropy` (the authors' choice; ties raise); the others are the
         m-spacing estimators of :func:`scipy.stats.differential_entropy`.
-    rng : int, Generator or None
-        Unused except by future dithering; accepted for a uniform signature.
-
     Returns
     -------
     float
     """
     check_choice(method, "method", _ENTROPY_METHODS)
     if method == "nn":
-        return nn_entropy(x, rng=rng)
+        return nn_entropy(x)
     xs = as_sample_1d(x, "x", min_size=2)
     return float(stats.differential_entropy(xs, method=method))
 
@@ -386,7 +383,6 @@ def bin_width(
     h: float | None = None,
     law: Any = None,
     method: str = "nn",
-    rng: RNGLike = None,
 ) -> float:
     """Goldilocks bin width for a training sample `x` at statistic `m`.
 
@@ -402,8 +398,6 @@ def bin_width(
         If given (and `h` is not), ``h = law.entropy()``; it must be finite.
     method : str
         Estimator used when neither `h` nor `law` is given; see :func:`sample_entropy`.
-    rng : int, Generator or None
-        Passed to the entropy estimator.
 
     Returns
     -------
@@ -427,7 +421,7 @@ def bin_width(
         if not math.isfinite(h):
             raise ValueError(f"`law` must have a finite differential entropy; got {h!r}.")
     elif h is None:
-        h = sample_entropy(xs, method=method, rng=rng)
+        h = sample_entropy(xs, method=method)
     else:
         if isinstance(h, bool) or not isinstance(h, (int, float, np.floating, np.integer)) or not math.isfinite(h):
             raise ValueError(f"`h` must be a finite entropy in nats; got {h!r}.")

@@ -13,6 +13,7 @@ from ampcore import (
     Amplified,
     bootstrap,
     gencopy,
+    gencopy_chunks,
     generate,
     histogram,
     reamplify,
@@ -206,3 +207,40 @@ class TestReamplify:
             reamplify([0.0, 1.0], 2, generations=0, m=2)
         with pytest.raises(ValueError, match="`moving_origin` applies to amplifier='gencopy'"):
             reamplify([0.0, 1.0], 2, generations=2, amplifier="bootstrap", moving_origin=True)
+
+
+class TestGencopyChunks:
+    def test_concatenation_equals_gencopy(self):
+        x = stats.norm.rvs(size=1234, random_state=np.random.default_rng(5))
+        for copies in (1, 3, 7, 50):
+            parts = list(gencopy_chunks(x, 7, m=2.5, law=stats.norm(), copies_per_chunk=copies, rng=9))
+            whole = gencopy(x, 7, m=2.5, law=stats.norm(), rng=9).sample
+            assert [p.size for p in parts][:-1] == [min(copies, 7) * 1234] * (len(parts) - 1)
+            np.testing.assert_array_equal(np.concatenate(parts), whole)
+
+    def test_same_generator_stream(self):
+        x = np.random.default_rng(1).normal(size=500)
+        g1, g2 = np.random.default_rng(3), np.random.default_rng(3)
+        a = np.concatenate(list(gencopy_chunks(x, 5, width=0.3, copies_per_chunk=2, rng=g1)))
+        b = gencopy(x, 5, width=0.3, rng=g2).sample
+        np.testing.assert_array_equal(a, b)
+        assert g1.random() == g2.random()  # both streams advanced by the same amount
+
+    def test_default_chunk_size(self):
+        x = np.random.default_rng(1).normal(size=1000)
+        parts = gencopy_chunks(x, 10, width=0.3, rng=0)
+        assert next(parts).size == 10_000  # all 10 copies fit in 2**22 values
+
+    def test_arguments_checked_before_first_chunk(self):
+        with pytest.raises(ValueError, match="Give exactly one of `m`"):
+            gencopy_chunks([0.0, 1.0, 2.0], 2)
+        with pytest.raises(ValueError, match="`copies_per_chunk` must be an integer >= 1; got 0"):
+            gencopy_chunks([0.0, 1.0, 2.0], 2, width=0.5, copies_per_chunk=0)
+
+    def test_in_place_arithmetic_matches_the_formula(self):
+        """gencopy fills its sample in place; the values are those of the plain formula, bitwise."""
+        x = np.random.default_rng(4).normal(size=777)
+        out = gencopy(x, 9, width=0.15, rng=11)
+        bins = np.floor((x - out.origin) / out.width)
+        uniform = np.random.default_rng(11).random(9 * x.size)
+        np.testing.assert_array_equal(out.sample, out.origin + (np.tile(bins, 9) + uniform) * out.width)

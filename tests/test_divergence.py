@@ -21,6 +21,7 @@ from scipy import integrate, stats
 
 from ampcore import divergence
 from ampcore.divergence import (
+    kl_divergence_chunks,
     TieWarning,
     histogram_kl,
     kl_distance,
@@ -90,6 +91,7 @@ class TestPublicApi:
             "resistor_average",
             "normal_kl",
             "histogram_kl",
+            "kl_divergence_chunks",
         ]
 
     def test_tie_warning_is_a_user_warning(self) -> None:
@@ -666,3 +668,75 @@ class TestHistogramKl:
         match = r"`law` must be a frozen scipy.stats continuous distribution; got PdfOnly without"
         with pytest.raises(TypeError, match=match + " `logpdf`"):
             histogram_kl(self.X, 0.25, law=PdfOnly())
+
+
+class TestStreamingAndThreads:
+    """The chunked, threaded 1-D search: same values whatever the threads or chunks."""
+
+    def test_threads_do_not_change_the_result(self, monkeypatch) -> None:
+        """Chunk sums are added in chunk order, so 1 or 2 threads give bitwise equal results."""
+        monkeypatch.setattr(divergence, "_CHUNK", 512)
+        monkeypatch.setattr(divergence, "_THREAD_MIN", 1024)
+        rng = np.random.default_rng(20)
+        x, y = rng.normal(size=20_000), rng.normal(0.3, 1.2, size=15_000)
+        one = kl_divergence(x, y, 7, workers=1)
+        two = kl_divergence(x, y, 7, workers=2)
+        np.testing.assert_array_equal(one, two)
+        np.testing.assert_array_equal(kl_distance(x, y, 7, workers=1), kl_distance(x, y, 7, workers=2))
+        assert_same_estimates(one, kl_divergence(x, y, 7, method="kdtree"), atol=1e-13)
+
+    @pytest.mark.parametrize("workers", [0, -2])
+    def test_bad_workers(self, workers: int) -> None:
+        with pytest.raises(ValueError, match="`workers` must be"):
+            kl_divergence([0.0, 1.0, 2.0], [0.5, 1.5], 1, workers=workers)
+
+    def test_chunks_equal_whole(self) -> None:
+        rng = np.random.default_rng(21)
+        x, y = rng.normal(size=5000), rng.normal(size=3000)
+        whole = kl_divergence(x, y, 5)
+        parts = kl_divergence_chunks(iter(np.array_split(x, 7)), np.sort(y), 5, size=5000)
+        np.testing.assert_array_equal(whole, parts)
+
+    def test_chunks_size_must_match(self) -> None:
+        x = np.arange(10.0)
+        with pytest.raises(ValueError, match="`chunks` hold 10 values; `size` says 12"):
+            kl_divergence_chunks([x], x + 0.5, 2, size=12)
+        with pytest.raises(ValueError, match="`chunks` hold more than `size` = 8 values"):
+            kl_divergence_chunks([x], x + 0.5, 2, size=8)
+        with pytest.raises(ValueError, match=r"`chunks\[1\]` must be finite"):
+            kl_divergence_chunks([x[:5], np.array([1.0, np.nan])], x, 2, size=7)
+        with pytest.raises(ValueError, match=r"`chunks\[0\]` must be 1-D"):
+            kl_divergence_chunks([x.reshape(5, 2)], x, 2, size=10)
+
+    def test_chunks_ties_are_reported(self) -> None:
+        with pytest.warns(TieWarning, match=r"2 zero distance\(s\) within `x`"):
+            kl_divergence_chunks([np.array([0.0, 0.0, 1.0, 3.0])], [0.5, 2.0, 4.0], 2, size=4)
+
+    def test_chunks_float32_warns(self) -> None:
+        x = np.linspace(0, 1, 50).astype(np.float32)
+        with pytest.warns(UserWarning, match=r"`chunks\[0\]` has dtype float32"):
+            kl_divergence_chunks([x], np.linspace(0.01, 1.01, 60), 3, size=50, ties="ignore")
+
+    def test_huge_integers_are_refused(self) -> None:
+        """float64 holds integers exactly only up to 2**53: refuse rather than lose precision."""
+        x = np.array([0, 1, 2**53 + 1], dtype=np.int64)
+        with pytest.raises(ValueError, match=r"`x` holds integers beyond 2\*\*53"):
+            kl_divergence(x, np.arange(5), 1)
+
+    def test_float32_is_converted_once_without_extra_copy(self) -> None:
+        """Mixed dtypes: float32 x and int y give the values of their exact float64 conversions."""
+        rng = np.random.default_rng(22)
+        x = rng.normal(size=3000).astype(np.float32)
+        y = rng.integers(-10**6, 10**6, size=2000)
+        with pytest.warns(UserWarning, match="float32"):
+            got = kl_divergence(x, y, 4, ties="ignore")
+        want = kl_divergence(x.astype(np.float64), y.astype(np.float64), 4, ties="ignore")
+        np.testing.assert_array_equal(got, want)
+
+    def test_sorted_float64_sample_is_used_without_a_copy(self) -> None:
+        """A Reference-like sorted float64 sample is searched in place: no copy, no sort."""
+        y = np.sort(np.random.default_rng(23).normal(size=1000))
+        assert np.shares_memory(divergence._prepare_sorted(y[:, None]), y)
+        unsorted = y[::-1].copy()
+        prepared = divergence._prepare_sorted(unsorted[:, None])
+        assert not np.shares_memory(prepared, unsorted) and np.array_equal(prepared, y)
