@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._validation import check_int, check_positive
+from ._validation import check_finite, check_int, check_positive
 
 __all__ = [
     "PARAMETER_RULES",
@@ -70,6 +70,13 @@ def _probability(value: Any, name: str) -> float:
 
 _probability.__doc__ = "number in (0, 1)"
 
+
+def _finite(value: Any, name: str) -> float:
+    return check_finite(value, name)
+
+
+_finite.__doc__ = "finite real number"
+
 PARAMETER_RULES: dict[str, Callable[[Any, str], Any]] = {
     "N": _int_at_least(2),
     "n_values": _list_of(_int_at_least(2), "integers >= 2"),
@@ -87,6 +94,9 @@ PARAMETER_RULES: dict[str, Callable[[Any, str], Any]] = {
     "peak_width": _positive,
     "window": _positive,
     "level": _probability,
+    "cut": _finite,
+    "spread_seeds": _int_at_least(2),
+    "chain_seeds": _int_at_least(1),
 }
 """Allowed values by parameter name; each rule returns the checked value or raises."""
 
@@ -193,12 +203,61 @@ def chapter_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
     dict
         name → ``{"name", "inferred_type_name", "default", "help"}`` (papermill's inspection).
     """
+    import logging
+
     import papermill
 
     path = Path(notebook)
     if not path.is_file():
         raise FileNotFoundError(f"No chapter notebook at {str(path)!r}.")
-    return dict(papermill.inspect_notebook(str(path)))
+    # papermill skips (and logs) any line with two "=", e.g. a help comment "N_G = G N";
+    # the cell's own syntax tree fills those in, in the cell's order.
+    logger = logging.getLogger("papermill.translators")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        found = dict(papermill.inspect_notebook(str(path)))
+    finally:
+        logger.setLevel(level)
+    parsed = _parameters_cell_entries(path)
+    merged = {name: found.get(name, entry) for name, entry in parsed.items()}
+    merged.update((name, info) for name, info in found.items() if name not in merged)
+    return merged
+
+
+def _parameters_cell_entries(path: Path) -> dict[str, dict[str, Any]]:
+    """``name: type = default  # help`` assignments of the cell tagged ``parameters`` (via ast)."""
+    import ast
+    import io
+    import tokenize
+
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        return {}
+    source = tagged[0].get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    try:
+        tree = ast.parse(source)
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (SyntaxError, tokenize.TokenError):
+        return {}
+    comments = {t.start[0]: t.string.lstrip("#").strip() for t in tokens if t.type == tokenize.COMMENT}
+    entries: dict[str, dict[str, Any]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            name, kind = node.target.id, ast.get_source_segment(source, node.annotation)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, kind = node.targets[0].id, "None"
+        else:
+            continue
+        entries[name] = {
+            "name": name,
+            "inferred_type_name": kind or "None",
+            "default": ast.get_source_segment(source, node.value),
+            "help": comments.get(node.end_lineno or node.lineno, ""),
+        }
+    return entries
 
 
 def execute_chapter(

@@ -19,7 +19,10 @@ from numpy.typing import ArrayLike
 
 from .bound import min_gain
 
-__all__ = ["BOOK_STYLE", "use_book_style", "mark_bound", "band"]
+__all__ = [
+    "BOOK_STYLE", "use_book_style", "mark_bound", "band", "gencopy_picture", "slope_guide",
+    "kld_vs_gain", "kld_vs_meff", "kl_regions", "seed_bands", "fine_histograms",
+]
 
 BOOK_STYLE: dict[str, Any] = {
     "figure.figsize": (6.4, 3.8),
@@ -106,4 +109,292 @@ def band(
     sd = values.std(axis=1, ddof=1) if values.shape[1] > 1 else np.zeros_like(mean)
     err = sd / np.sqrt(values.shape[1]) if spread == "sem" else sd
     ax.errorbar(x, mean, yerr=err, marker=marker, capsize=2.5, label=label, color=color)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapters 1-3 (the question, the entropy bound, measuring fidelity)
+
+
+def gencopy_picture(
+    train: ArrayLike, copies: ArrayLike, width: float, origin: float, *, gain: int, ax: Axes | None = None
+) -> Axes:
+    """Draw GenCopy on a small sample: training rug, bin edges, and each copy on its own row.
+
+    Parameters
+    ----------
+    train : array_like, shape (n,)
+        Training events, drawn as a rug at height 0.
+    copies : array_like, shape (gain * n,)
+        GenCopy output, copy by copy (the first n values are copy 1); copy g is drawn at height g.
+    width, origin : float
+        Bin width Δ and left edge of bin 0; the edges of the occupied range are drawn.
+    gain : int
+        Number of copies G.
+    ax : Axes or None
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax)
+    x = np.asarray(train, dtype=float)
+    y = np.asarray(copies, dtype=float)
+    if y.size != gain * x.size:
+        raise ValueError(f"`copies` must hold gain * len(train) = {gain * x.size} values; got {y.size}.")
+    lo = int(np.floor((min(x.min(), y.min()) - origin) / width))
+    hi = int(np.floor((max(x.max(), y.max()) - origin) / width)) + 1
+    for j in range(lo, hi + 1):
+        ax.axvline(origin + j * width, color="0.8", lw=0.8, zorder=0)
+    ax.plot(x, np.zeros_like(x), "|", color="k", markersize=14, label="training events")
+    rows = np.repeat(np.arange(1, gain + 1), x.size)
+    ax.plot(y, rows, "o", color="C0", alpha=0.7, markersize=3.5, label="generated (one row per copy)")
+    ax.set_yticks(range(0, gain + 1))
+    ax.set_ylabel("copy g (0 = training)")
+    ax.set_xlabel("x")
+    ax.grid(False)
+    return ax
+
+
+def slope_guide(
+    ax: Axes | None, x: ArrayLike, *, anchor: tuple[float, float], slope: float = -0.5, label: str | None = None
+) -> Axes:
+    """Draw a straight reference line ``y = y0 (x/x0)^slope`` on log-log axes through `anchor`.
+
+    Parameters
+    ----------
+    ax : Axes or None
+    x : array_like
+        x values at which the line is drawn (positive).
+    anchor : (x0, y0)
+        A point on the line (both positive).
+    slope : float
+        Log-log slope (default -1/2, the 1/sqrt(n) law).
+    label : str, optional
+    """
+    ax = _axes(ax)
+    xs = np.asarray(x, dtype=float)
+    x0, y0 = anchor
+    if np.any(xs <= 0) or x0 <= 0 or y0 <= 0:
+        raise ValueError(f"`x` and `anchor` must be positive for a log-log guide; got anchor={anchor!r}.")
+    ax.plot(xs, y0 * (xs / x0) ** slope, ls=":", color="0.3", lw=1.2, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Experiment grids (chapters 4 and 5): KLD against G and against the measured M_eff, and where
+# the floor comes from. Inputs are run_grid / run_log_grid tables (one row per trial).
+# ---------------------------------------------------------------------------------------------
+
+
+def _grid_colors(count: int, cmap: str = "viridis") -> list[Any]:
+    colormap = plt.get_cmap(cmap)
+    return [colormap(0.9 * i / max(count - 1, 1)) for i in range(count)]
+
+
+def kld_vs_gain(
+    ax: Axes | None,
+    frame: Any,
+    *,
+    n: int | None = None,
+    m_values: Sequence[float] | None = None,
+    color: Any = None,
+    marker: str = "o",
+    label: str = "M = {m:g}",
+    floor: bool = True,
+    mc: bool = True,
+) -> Axes:
+    """Mean ± sd over seeds of ``kld_nats`` against G (log axis), one curve per M.
+
+    Parameters
+    ----------
+    ax : Axes or None
+    frame : pandas.DataFrame
+        A grid table for one law and one N (columns ``m, gain, replicate, kld_nats,
+        floor_nats, kld_mc_nats``).
+    n : int, optional
+        Training size; if given, the bound ``G = √N`` is marked (:func:`mark_bound`).
+    m_values : sequence of float, optional
+        Which M to draw (default all).
+    color : optional
+        One colour for every curve (default: a viridis colour per M).
+    marker, label : str
+        Marker, and a format string for the legend with field ``m``.
+    floor : bool
+        Draw the mean exact floor ``floor_nats`` of each M as a dashed line of the same colour.
+    mc : bool
+        Draw the MC baseline of the same size (black squares), if the column has values.
+    """
+    from .summary import seed_matrix
+
+    ax = _axes(ax)
+    groups = [(m, g) for m, g in frame.groupby("m", sort=True) if m_values is None or m in m_values]
+    if not groups:
+        raise ValueError(f"`m_values` selects no rows; got {m_values!r}.")
+    colors = _grid_colors(len(groups)) if color is None else [color] * len(groups)
+    for (m, group), c in zip(groups, colors):
+        xs, values = seed_matrix(group, x="gain", value="kld_nats")
+        band(ax, xs, values, label=label.format(m=m), color=c, marker=marker)
+        if floor:
+            ax.axhline(float(group.groupby("replicate")["floor_nats"].first().mean()), color=c, ls="--", lw=1.0)
+    if mc and frame["kld_mc_nats"].notna().all():
+        xs, values = seed_matrix(groups[0][1], x="gain", value="kld_mc_nats")
+        band(ax, xs, values, label="MC, same size", color="black", marker="s")
+    if n is not None:
+        mark_bound(ax, n)
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("gain G")
+    ax.set_ylabel("KLD D(gen‖ref) (nats)")
+    return ax
+
+
+def kld_vs_meff(ax: Axes | None, frame: Any, *, gains: Sequence[int] | None = None, floor: bool = True) -> Axes:
+    """Mean ± sd over seeds of ``kld_nats`` against the measured M_eff, one curve per G.
+
+    The x position of each point is the mean over seeds of the measured ``m_eff`` at that M;
+    the Goldilocks band 2 ≤ M_eff ≤ 3 is shaded, and the mean exact floor is drawn dashed.
+
+    Parameters
+    ----------
+    ax : Axes or None
+    frame : pandas.DataFrame
+        A grid table for one law and one N.
+    gains : sequence of int, optional
+        Which G to draw (default all).
+    floor : bool
+        Draw the floor against M_eff (black dashed).
+    """
+    from .summary import seed_matrix
+
+    ax = _axes(ax)
+    groups = [(g, d) for g, d in frame.groupby("gain", sort=True) if gains is None or g in gains]
+    if not groups:
+        raise ValueError(f"`gains` selects no rows; got {gains!r}.")
+    ax.axvspan(2.0, 3.0, color="0.85", alpha=0.5, lw=0, label=r"$2\leq M_{\mathrm{eff}}\leq 3$")
+    for (g, group), c in zip(groups, _grid_colors(len(groups), "plasma")):
+        _, values = seed_matrix(group, x="m", value="kld_nats")
+        x_eff = group.groupby("m", sort=True)["m_eff"].mean().to_numpy()
+        band(ax, x_eff, values, label=f"G = {g}", color=c)
+    if floor:
+        first = groups[-1][1].groupby("m", sort=True)
+        ax.plot(first["m_eff"].mean(), first["floor_nats"].mean(), ls="--", color="black", lw=1.2,
+                label="exact floor")
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_xlabel(r"measured $M_{\mathrm{eff}}$")
+    ax.set_ylabel("KLD D(gen‖ref) (nats)")
+    return ax
+
+
+def kl_regions(ax: Axes | None, table: Any, *, errors: Any = None, ylabel: str = "contribution to the floor (nats)") -> Axes:
+    """Grouped bars: one group per row of `table` (e.g. per M), one bar per column (region).
+
+    Parameters
+    ----------
+    ax : Axes or None
+    table : pandas.DataFrame
+        Rows = groups (the index labels the x axis), columns = regions, values in nats.
+    errors : pandas.DataFrame, optional
+        Same shape: error bars (e.g. the sd over seeds).
+    ylabel : str
+    """
+    ax = _axes(ax)
+    rows, cols = table.shape
+    if rows == 0 or cols == 0:
+        raise ValueError(f"`table` must have at least one row and one column; got shape {table.shape}.")
+    if errors is not None and errors.shape != table.shape:
+        raise ValueError(f"`errors` must have the shape of `table` {table.shape}; got {errors.shape}.")
+    width = 0.8 / cols
+    positions = np.arange(rows)
+    for j, (column, c) in enumerate(zip(table.columns, _grid_colors(cols, "cividis"))):
+        err = None if errors is None else errors[column].to_numpy()
+        ax.bar(positions + (j - (cols - 1) / 2) * width, table[column].to_numpy(), width, yerr=err,
+               color=c, label=str(column), capsize=2)
+    ax.set_xticks(positions, [str(i) for i in table.index])
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapters 6-7 (re-amplification; resolution and significance)
+
+
+def seed_bands(
+    frame: Any,
+    *,
+    x: str,
+    y: str,
+    by: str | None = None,
+    replicate: str = "replicate",
+    spread: str = "sd",
+    labels: dict[Any, str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Mean ± spread over seeds of column `y` against column `x`, one curve per value of `by`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy table with columns `x`, `y`, `replicate` (and `by`).
+    x, y : str
+        Column names of the horizontal and vertical values.
+    by : str, optional
+        Column whose values make separate curves (in order of appearance).
+    replicate : str
+        Column naming the seed; each (group, x) needs one row per seed.
+    spread : {"sd", "sem"}
+        Error bar (see :func:`band`).
+    labels : dict, optional
+        Legend label for each value of `by` (default ``str(value)``).
+    ax : Axes or None
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax)
+    missing = [c for c in (x, y, replicate) + ((by,) if by else ()) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"`frame` lacks column(s) {missing}.")
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
+    for key, grp in groups:
+        table = grp.pivot_table(index=x, columns=replicate, values=y, aggfunc="first").sort_index()
+        label = None if key is None else (labels or {}).get(key, str(key))
+        band(ax, table.index.to_numpy(), table.to_numpy(), label=label, spread=spread)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    return ax
+
+
+def fine_histograms(
+    samples: dict[str, ArrayLike], *, edges: ArrayLike, ax: Axes | None = None
+) -> Axes:
+    """Step-line densities of several samples on the same fine bin `edges`.
+
+    Parameters
+    ----------
+    samples : dict of label -> array_like
+        Samples to draw (in order), each normalised to a density over all its events.
+    edges : array_like, shape (b + 1,)
+        Increasing bin edges.
+    ax : Axes or None
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax)
+    e = np.asarray(edges, dtype=float)
+    if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) <= 0):
+        raise ValueError(f"`edges` must be an increasing 1-D array of >= 2 values; got shape {e.shape}.")
+    for label, values in samples.items():
+        v = np.asarray(values, dtype=float)
+        counts, _ = np.histogram(v, bins=e)
+        density = counts / (v.size * np.diff(e))
+        ax.stairs(density, e, label=f"{label} ({v.size:,} events)")
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
     return ax

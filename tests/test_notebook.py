@@ -27,6 +27,8 @@ def test_valid_values_are_normalised():
         ({"gains": "10"}, TypeError, "`gains` must be a non-empty list"),
         ({"gains": [1, 0]}, ValueError, r"`gains\[1\]` must be an integer >= 1; got 0"),
         ({"level": 1.5}, ValueError, r"`level` must be a number in \(0, 1\)"),
+        ({"cut": float("nan")}, ValueError, "`cut` must be finite; got nan"),
+        ({"spread_seeds": 1}, ValueError, "`spread_seeds` must be an integer >= 2; got 1"),
         ({"nosuch": 1}, TypeError, "Unknown chapter parameter `nosuch`"),
     ],
 )
