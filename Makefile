@@ -2,7 +2,8 @@
 # python3 and make: it creates .venv and installs the project into it when needed.
 #
 #   make book        build the HTML book (every notebook re-executed, warnings are errors)
-#   make test        unit tests + doctests, nbval on the notebooks, then `make book`
+#   make test        unit tests + doctests, nbval on the notebooks, `make book`, then the browser
+#                    check of every page (headless Chromium; screenshots in _build/screenshots/)
 #   make notebooks   re-execute notebooks/*.ipynb in place, keep text outputs, strip images
 #   make clean       remove _build and caches; `make distclean` also removes .venv
 #   make mathjax     (maintainers, needs npm) refresh the offline MathJax in book/_static/mathjax
@@ -34,9 +35,10 @@ HAVE_NOTEBOOKS = compgen -G 'notebooks/*.ipynb' > /dev/null
 
 help:
 	@echo "make book       build the book into _build/html (open _build/html/book/intro.html)"
-	@echo "make test       unit tests + doctests, nbval on notebooks/, then make book"
+	@echo "make test       unit tests + doctests, nbval on notebooks/, make book, then the browser check"
 	@echo "make notebooks  re-execute notebooks/*.ipynb in place (text outputs kept, images stripped)"
 	@echo "make clean      remove _build and caches (make distclean also removes .venv)"
+	@echo "make bench      speed and memory benchmarks (writes benchmarks/results/*.csv; installs R + FNN via apt when root)"
 	@echo "make install    only create .venv and install .[$(EXTRAS)] (the other targets do this)"
 
 $(BIN)/python:
@@ -61,7 +63,7 @@ book: $(STAMP)
 	@echo "           (for search: python3 -m http.server -d _build/html, then http://localhost:8000/book/intro.html)"
 
 test: $(STAMP)
-	pytest tests ampcore || { rc=$$?; echo "make test: ERROR: pytest tests ampcore exited with $$rc$$( ((rc == 5)) && echo ' (no tests collected)')" >&2; exit $$rc; }
+	pytest tests ampcore -m "not browser" || { rc=$$?; echo "make test: ERROR: pytest tests ampcore exited with $$rc$$( ((rc == 5)) && echo ' (no tests collected)')" >&2; exit $$rc; }
 	@if $(HAVE_NOTEBOOKS); then \
 	  set -x; pytest -o addopts="" -ra --strict-markers --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider notebooks/ \
 	    || { rc=$$?; echo "make test: ERROR: nbval on notebooks/ exited with $$rc$$( ((rc == 5)) && echo ' (no tests collected)')" >&2; exit $$rc; }; \
@@ -69,6 +71,10 @@ test: $(STAMP)
 	  echo "make test: nbval skipped: there are no notebooks in notebooks/ yet."; \
 	fi
 	$(MAKE) --no-print-directory book
+	@# Every page of _build/html in headless Chromium (skipped, with the reason, without Chromium).
+	pytest -p no:cacheprovider -m browser tests/browser \
+	  || { rc=$$?; echo "make test: ERROR: the browser check (pytest -m browser tests/browser) exited with $$rc" >&2; exit $$rc; }
+	@if compgen -G '_build/screenshots/*.png' > /dev/null; then echo "make test: chapter screenshots in _build/screenshots/"; fi
 
 # jupyter execute runs each kernel in the notebook's folder (notebooks/), like the book and nbval.
 # Execution counts stay, so nbval compares the cells tagged nbval-check-output.
@@ -90,3 +96,19 @@ mathjax:
 	npm install --prefix "$$tmp" --no-audit --no-fund mathjax@$(MATHJAX_VERSION); \
 	mkdir -p book/_static/mathjax; \
 	cp "$$tmp/node_modules/mathjax/es5/tex-svg.js" "$$tmp/node_modules/mathjax/LICENSE" book/_static/mathjax/
+
+# Speed and memory benchmarks (benchmarks/, not part of `make test`): ~10 min on 2 cores. Prints
+# each goal's table and ratio and rewrites benchmarks/results/*.csv and the plot for
+# book/performance.md. R + FNN are installed with apt when run as root; otherwise the R columns
+# stay empty and the run says so.
+.PHONY: bench
+bench: $(STAMP)
+	if Rscript -e 'library(FNN)' > /dev/null 2>&1; then \
+	  echo "make bench: R FNN found: $$(Rscript -e 'cat(R.version.string, "FNN", format(packageVersion("FNN")))')"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	  echo "make bench: installing R and FNN (apt-get install -y r-base-core r-cran-fnn)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core r-cran-fnn > /dev/null; \
+	else \
+	  echo "make bench: R FNN is ABSENT (needs root: apt-get install -y r-base-core r-cran-fnn); goal 1 runs without R." >&2; \
+	fi
+	python -m benchmarks

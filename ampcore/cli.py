@@ -1,0 +1,743 @@
+"""The ``ampcore`` command: the bound, GenCopy, the kNN divergence and chapter re-runs from a shell.
+
+Use it when you want a number without writing Python, or to re-run a chapter of the book at other
+parameters::
+
+    ampcore bound 2000
+    ampcore amplify train.npy --gain 50 --m 2.5 --seed 1 -o amplified.npy
+    ampcore kld amplified.npy reference.npy -k 5
+    ampcore chapter list
+    ampcore chapter run normal -p N 5000 -p seeds 20
+
+``python -m ampcore`` is the same command. Exit codes: 0 success; 2 the command line is wrong
+(unknown sub-command, option, chapter or parameter; a value of the wrong type or out of range);
+1 the command could not complete (an input file missing, empty or not numeric, an output folder
+missing, a chapter that failed). Errors are one line on stderr; ``--traceback`` shows the Python
+traceback as well.
+
+Every number comes from the tested functions of :mod:`ampcore` (the formulas and their provenance
+are documented there); chapter parameters are checked with
+:func:`ampcore.notebook.check_parameters` before anything runs, and chapters are executed with
+:func:`ampcore.notebook.execute_chapter` (papermill), never over the source notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import datetime as _dt
+import json
+import logging
+import math
+import os
+import re
+import shlex
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+__all__ = [
+    "main",
+    "Chapter",
+    "find_chapters",
+    "resolve_chapter",
+    "parse_value",
+    "rerun_commands",
+]
+
+PROG = "ampcore"
+NOTEBOOKS_ENV = "AMPBOOK_NOTEBOOKS"
+_CHAPTER_RE = re.compile(r"^(\d{2})_([A-Za-z0-9_]+)\.ipynb$")
+
+
+class UsageError(Exception):
+    """The command line is wrong (exit code 2)."""
+
+
+class Failure(Exception):
+    """The command could not complete (exit code 1)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the problem (and exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+# --------------------------------------------------------------------------------------------------
+# chapters: find them, read their parameters, build the re-run commands
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter notebook ``notebooks/NN_topic.ipynb``."""
+
+    path: Path
+    number: str
+    topic: str
+
+    @property
+    def stem(self) -> str:
+        """``NN_topic``."""
+        return self.path.stem
+
+    @property
+    def title(self) -> str:
+        """The notebook's first ``#`` heading (or its file name)."""
+        try:
+            cells = json.loads(self.path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            return self.stem
+        for cell in cells:
+            if cell.get("cell_type") == "markdown":
+                text = "".join(cell.get("source", []))
+                match = re.search(r"^#\s+(.+?)\s*$", text, flags=re.MULTILINE)
+                if match:
+                    return match.group(1)
+        return self.stem
+
+    def parameters(self) -> dict[str, dict[str, Any]]:
+        """name → ``{"name", "inferred_type_name", "default", "help"}``, in the cell's order."""
+        from .notebook import chapter_parameters
+
+        return chapter_parameters(self.path)
+
+
+def notebooks_dir(option: str | os.PathLike[str] | None = None) -> Path:
+    """The chapter folder: `option`, else ``$AMPBOOK_NOTEBOOKS``, else ``<repo>/notebooks``."""
+    if option is not None:
+        folder, source = Path(option), "--notebooks"
+    elif os.environ.get(NOTEBOOKS_ENV):
+        folder, source = Path(os.environ[NOTEBOOKS_ENV]), f"${NOTEBOOKS_ENV}"
+    else:
+        folder, source = Path(__file__).resolve().parents[1] / "notebooks", "the default"
+    if not folder.is_dir():
+        raise Failure(
+            f"no chapter folder at {str(folder)!r} ({source}); pass --notebooks DIR or set "
+            f"{NOTEBOOKS_ENV} to the book's notebooks/ folder"
+        )
+    return folder
+
+
+def find_chapters(folder: str | os.PathLike[str]) -> list[Chapter]:
+    """Every ``NN_topic.ipynb`` in `folder`, in chapter order."""
+    chapters = []
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        match = _CHAPTER_RE.match(path.name)
+        if match:
+            chapters.append(Chapter(path=path, number=match.group(1), topic=match.group(2)))
+    return chapters
+
+
+def resolve_chapter(name: str, chapters: Sequence[Chapter]) -> Chapter:
+    """The chapter called `name`: its topic (``normal``), number (``04``) or stem (``04_normal``)."""
+    key = Path(name).name
+    key = key[: -len(".ipynb")] if key.endswith(".ipynb") else key
+    for chapter in chapters:
+        if key in (chapter.topic, chapter.stem, chapter.number) or (
+            key.isdigit() and int(key) == int(chapter.number)
+        ):
+            return chapter
+    known = ", ".join(chapter.topic for chapter in chapters) or "(none: the folder has no NN_topic.ipynb)"
+    raise UsageError(f"unknown chapter {name!r}; choose one of: {known}")
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p NAME VALUE`` value: YAML (ints, floats, lists, true/false), as papermill's ``-y``.
+
+    Examples
+    --------
+    >>> parse_value("5000"), parse_value("2.5"), parse_value("[1, 10]"), parse_value("abc")
+    (5000, 2.5, [1, 10], 'abc')
+    """
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        try:
+            return ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return text
+
+
+def _shell_value(default: str) -> str:
+    """A parameter's default as one shell word (``1_000_000`` and ``[1, 10]`` both survive)."""
+    return shlex.quote(default.strip())
+
+
+def rerun_commands(
+    chapter: Chapter, *, notebooks_prefix: str = "notebooks", runs: str = "_build/runs"
+) -> tuple[str, str]:
+    """The ``ampcore chapter run`` and ``papermill`` commands that re-run `chapter` at its defaults.
+
+    Scalars go to papermill with ``-p``; lists with ``-y`` (papermill's ``-p`` would pass them as
+    strings).
+    """
+    params = chapter.parameters()
+    cli = [f"ampcore chapter run {chapter.topic}"]
+    pm = [
+        f"papermill -k python3 --cwd {notebooks_prefix} {notebooks_prefix}/{chapter.path.name} "
+        f"{runs}/{chapter.path.name}"
+    ]
+    for name, info in params.items():
+        default = str(info.get("default", "")).strip()
+        cli.append(f"-p {name} {_shell_value(default)}")
+        if default.startswith(("[", "(", "{")):
+            pm.append(f"-y {shlex.quote(f'{name}: {default}')}")
+        else:
+            pm.append(f"-p {name} {_shell_value(default)}")
+    return " \\\n    ".join(cli), " \\\n    ".join(pm)
+
+
+# --------------------------------------------------------------------------------------------------
+# files
+
+
+def _read_sample(path_text: str, *, name: str, one_d: bool) -> Any:
+    """Load a sample from .npy, or .csv/.txt (one value a line; columns allowed unless `one_d`)."""
+    import numpy as np
+
+    path = Path(path_text)
+    if not path.exists():
+        raise Failure(f"{name} file {path_text!r} does not exist")
+    if not path.is_file():
+        raise Failure(f"{name} file {path_text!r} is not a file")
+    if path.stat().st_size == 0:
+        raise Failure(f"{name} file {path_text!r} is empty")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            data = np.load(path, allow_pickle=False)
+        elif suffix in (".csv", ".txt", ".dat", ""):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # numpy warns (not raises) on a file with no data
+                data = np.loadtxt(path, dtype=np.float64, delimiter="," if suffix == ".csv" else None, ndmin=1)
+        else:
+            raise Failure(f"{name} file {path_text!r}: unknown format {suffix!r}; use .npy, .csv or .txt")
+    except Failure:
+        raise
+    except UserWarning as exc:
+        raise Failure(f"{name} file {path_text!r} holds no numbers ({exc})") from exc
+    except (ValueError, OSError, EOFError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise Failure(f"{name} file {path_text!r} is not a numeric array ({detail})") from exc
+    if data.dtype == object or not (np.issubdtype(data.dtype, np.number) or data.dtype == bool):
+        raise Failure(f"{name} file {path_text!r} is not numeric (dtype {data.dtype})")
+    if data.size == 0:
+        raise Failure(f"{name} file {path_text!r} is empty (shape {data.shape})")
+    if one_d and data.ndim != 1:
+        raise Failure(f"{name} file {path_text!r} must hold a 1-D sample; got shape {data.shape}")
+    if not one_d and data.ndim not in (1, 2):
+        raise Failure(f"{name} file {path_text!r} must be 1-D (n,) or 2-D (n, d); got shape {data.shape}")
+    data = data.astype(np.float64)
+    bad = ~np.isfinite(data)
+    if bad.any():
+        first = int(np.flatnonzero(bad.reshape(data.shape[0], -1).any(axis=1))[0])
+        raise Failure(
+            f"{name} file {path_text!r} has {int(bad.sum())} NaN or infinite value(s) (first in row {first})"
+        )
+    return data
+
+
+_OUTPUT_SUFFIXES = (".npy", ".csv", ".txt")
+
+
+def _check_output_path(path_text: str, notebooks: Path | None = None) -> Path:
+    path = Path(path_text)
+    if path.suffix.lower() not in _OUTPUT_SUFFIXES:
+        raise UsageError(
+            f"output {path_text!r} must end in {', '.join(_OUTPUT_SUFFIXES)} (got {path.suffix or 'no suffix'!r})"
+        )
+    if path.is_dir():
+        raise Failure(f"output {path_text!r} is a folder; give a file name")
+    if not path.parent.resolve().is_dir():
+        raise Failure(f"output folder {str(path.parent)!r} does not exist")
+    return path
+
+
+@contextlib.contextmanager
+def _atomic(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target` (same suffix); rename it on success, delete it on error."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".partial{target.suffix}", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; the result should be an ordinary file
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_sample(path: Path, sample: Any) -> None:
+    import numpy as np
+
+    with _atomic(path) as tmp:
+        with open(tmp, "wb") as handle:  # a file object: np.save would append .npy to a name
+            if path.suffix.lower() == ".npy":
+                np.save(handle, sample, allow_pickle=False)
+            else:
+                np.savetxt(handle, sample, fmt="%.17g")
+
+
+# --------------------------------------------------------------------------------------------------
+# sub-commands
+
+
+def _check(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run an ampcore validator; its ValueError/TypeError is a usage error."""
+    try:
+        return func(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc).rstrip(".")) from exc
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1e15:
+        return f"{value:.4g}"
+    return f"{value:,.{digits}f}"
+
+
+def _table(rows: Sequence[tuple[str, str]]) -> str:
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
+
+
+def cmd_bound(args: argparse.Namespace) -> int:
+    from . import bound
+    from ._validation import check_positive
+
+    n = _check(check_positive, args.N, "N")
+    if n < 1:
+        raise UsageError(f"`N` must be >= 1; got {args.N!r}")
+    m_train = _check(check_positive, args.m_train, "m-train")
+    m_gen = _check(check_positive, args.m_gen, "m-gen")
+    power = m_gen / m_train
+    exponent = "3/2" if (m_train, m_gen) == (2.0, 3.0) else f"{power:g}"
+    gain_label = "sqrt(N)" if (m_train, m_gen) == (2.0, 3.0) else f"N^{power - 1:g}"
+    n_g = bound.min_generated_events(n, m_train, m_gen)
+    nats = bound.information_content(n, m_train)
+    rows = [
+        ("training events N", _fmt(n, 0) if float(n).is_integer() else _fmt(n, 3)),
+        (f"fewest generated events N_G = N^({exponent})", _fmt(n_g, 1)),
+        (f"smallest gain G = {gain_label}", _fmt(bound.min_gain(n, m_train, m_gen), 2)),
+        (f"information content ln N / {m_train:g}", f"{nats:.3f} nats = {nats / math.log(2):.3f} bits"),
+    ]
+    print(_table(rows))
+    print(f"bound: {m_train:g} ln N_G >= {m_gen:g} ln N (Watts & Crow 2025 at M = 2, 3)")
+    return 0
+
+
+def cmd_amplify(args: argparse.Namespace) -> int:
+    from . import amplify, bound
+    from ._validation import check_int, check_positive
+
+    gain = _check(check_int, args.gain, "gain", minimum=1)
+    m = _check(check_positive, args.m, "m")
+    if args.seed is not None:
+        _check(check_int, args.seed, "seed", minimum=0)
+    out = _check_output_path(args.output)
+    x = _read_sample(args.input, name="input", one_d=True)
+    if x.size < 2:
+        raise Failure(f"input file {args.input!r} must hold at least 2 values; got {x.size}")
+    try:
+        result = amplify.gencopy(x, gain, m=m, rng=args.seed)
+    except (TypeError, ValueError) as exc:
+        raise Failure(str(exc).rstrip(".")) from exc
+    _write_sample(out, result.sample)
+    n_g = result.n_generated
+    holds = bool(bound.satisfies_bound(result.n_train, n_g))
+    rows = [
+        ("training events N", f"{result.n_train:,}"),
+        ("gain G", f"{gain:,}"),
+        ("generated events N_G = G N", f"{n_g:,}"),
+        ("Goldilocks statistic M", f"{m:g}"),
+        ("bin width Δ", f"{result.width:.6g}"),
+        ("measured M_eff of the training sample at Δ", f"{result.m_eff:.3f}"),
+        ("fewest generated events N^(3/2)", _fmt(bound.min_generated_events(result.n_train), 1)),
+        ("bound 2 ln N_G >= 3 ln N", "holds" if holds else "does NOT hold (N_G < N^(3/2))"),
+    ]
+    print(_table(rows))
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_kld(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from . import divergence
+    from ._validation import check_int
+
+    k = _check(check_int, args.k, "k", minimum=1)
+    x = _read_sample(args.x, name="X", one_d=False)
+    y = _read_sample(args.y, name="Y", one_d=False)
+    if x.ndim != y.ndim or (x.ndim == 2 and x.shape[1] != y.shape[1]):
+        raise Failure(f"X and Y must have the same dimension; got shapes {x.shape} and {y.shape}")
+    if k >= x.shape[0] or k > y.shape[0]:
+        raise UsageError(
+            f"`k` must be < the size of X ({x.shape[0]}) and <= the size of Y ({y.shape[0]}); got {k}"
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", divergence.TieWarning)
+        try:
+            values = divergence.kl_divergence(x, y, k)
+        except (TypeError, ValueError) as exc:
+            raise Failure(str(exc).rstrip(".")) from exc
+    unit = "nats"
+    if args.bits:
+        values = values / np.log(2)
+        unit = "bits"
+    print(f"k  D_k(X||Y) [{unit}]   (FNN::KL.divergence, n = {x.shape[0]:,}, m = {y.shape[0]:,})")
+    for j, value in enumerate(values, start=1):
+        print(f"{j:<2} {value: .6f}")
+    ties = [w for w in caught if issubclass(w.category, divergence.TieWarning)]
+    for w in ties:
+        print(f"{PROG}: ties: {str(w.message).splitlines()[0]}", file=sys.stderr)
+    for w in caught:
+        if w not in ties:
+            print(f"{PROG}: warning: {str(w.message).splitlines()[0]}", file=sys.stderr)
+    if not ties:
+        print("ties: none (no zero distances)")
+    return 0
+
+
+def _chapters_from(args: argparse.Namespace) -> list[Chapter]:
+    folder = notebooks_dir(args.notebooks)
+    chapters = find_chapters(folder)
+    if not chapters:
+        raise Failure(f"no chapter notebooks (NN_topic.ipynb) in {str(folder)!r}")
+    return chapters
+
+
+def cmd_chapter_list(args: argparse.Namespace) -> int:
+    chapters = _chapters_from(args)
+    for chapter in chapters:
+        print(f"{chapter.topic}  ({chapter.path.name})  {chapter.title}")
+        params = chapter.parameters()
+        if not params:
+            print("    (no parameters cell)")
+        width = max((len(name) for name in params), default=0)
+        for name, info in params.items():
+            kind = info.get("inferred_type_name") or "?"
+            default = info.get("default")
+            help_text = info.get("help") or ""
+            print(f"    -p {name:<{width}}  {kind:<6} default {default}" + (f"  {help_text}" if help_text else ""))
+    print(f"\nre-run one: {PROG} chapter run TOPIC -p NAME VALUE ... (see '{PROG} chapter run --help')")
+    return 0
+
+
+def _run_dir(option: str | None, chapter: Chapter) -> tuple[Path, Path, bool]:
+    """(output notebook, output html, whether the folder was made here)."""
+    source = chapter.path.resolve()
+    if option is None:
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        folder = Path("runs") / f"{chapter.stem}-{stamp}"
+        suffix = 1
+        while folder.exists():
+            suffix += 1
+            folder = Path("runs") / f"{chapter.stem}-{stamp}-{suffix}"
+        notebook = folder / chapter.path.name
+    else:
+        path = Path(option)
+        if path.suffix.lower() == ".ipynb":
+            folder, notebook = path.parent, path
+        elif path.exists() and not path.is_dir():
+            raise Failure(f"-o {option!r} is a file, not a folder (give a folder or a .ipynb name)")
+        else:
+            folder, notebook = path, path / chapter.path.name
+        if not folder.resolve().parent.is_dir():
+            raise Failure(f"output folder {str(folder.parent)!r} does not exist")
+    html = notebook.with_suffix(".html")
+    for target in (notebook, html):
+        resolved = target.resolve()
+        if resolved == source or (resolved.suffix == ".ipynb" and resolved.parent == source.parent):
+            raise Failure(
+                f"refusing to write {str(target)!r}: it is (or is beside) the source notebook "
+                f"{str(chapter.path)!r}; choose another -o"
+            )
+        if resolved.is_dir():
+            raise Failure(f"output {str(target)!r} is a folder")
+    made = not folder.exists()
+    if option is None:
+        folder.parent.mkdir(exist_ok=True)
+    return notebook, html, made
+
+
+def _check_chapter_parameters(chapter: Chapter, pairs: Sequence[Sequence[str]]) -> dict[str, Any]:
+    from .notebook import check_parameters
+
+    known = chapter.parameters()
+    values: dict[str, Any] = {}
+    for name, text in pairs:
+        if name not in known:
+            takes = ", ".join(known) or "no parameters"
+            raise UsageError(f"unknown parameter {name!r} for chapter {chapter.topic}; it takes: {takes}")
+        values[name] = parse_value(text)
+    try:
+        return check_parameters(**values)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"chapter {chapter.topic}: {str(exc).rstrip('.')}") from exc
+
+
+@contextlib.contextmanager
+def _quiet_papermill() -> Iterator[None]:
+    """papermill logs every warning; we report errors ourselves."""
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def cmd_chapter_run(args: argparse.Namespace) -> int:
+    from ._validation import check_int
+    from .notebook import execute_chapter
+
+    _check(check_int, args.timeout, "timeout", minimum=1)
+    chapters = _chapters_from(args)
+    chapter = resolve_chapter(args.name, chapters)
+    params = _check_chapter_parameters(chapter, args.param or [])
+    notebook, html, made = _run_dir(args.output, chapter)
+    folder = notebook.parent
+    folder.mkdir(exist_ok=True)
+    ok = False
+    try:
+        with _atomic(notebook) as tmp_nb, _atomic(html) as tmp_html:
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "defaults"
+            print(f"running {chapter.path} ({shown}) ...", file=sys.stderr, flush=True)
+            try:
+                with _quiet_papermill():
+                    execute_chapter(chapter.path, tmp_nb, params, progress=not args.no_progress, timeout=args.timeout)
+            except Exception as exc:  # papermill's PapermillExecutionError and kernel errors
+                raise Failure(f"chapter {chapter.topic} failed: {_one_line(exc)}") from exc
+            _render_html(tmp_nb, tmp_html, title=f"{chapter.title} ({shown})")
+        ok = True
+    finally:
+        if not ok and made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
+    print(f"notebook: {notebook}")
+    print(f"html:     {html}")
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", None)
+    evalue = getattr(exc, "evalue", None)
+    if ename:
+        cell = getattr(exc, "exec_count", None)
+        where = f" in cell [{cell}]" if cell is not None else ""
+        return f"{ename}: {evalue}{where}"
+    text = str(exc).strip().splitlines()
+    return text[-1] if text else type(exc).__name__
+
+
+_MATHJAX_SENTINEL = "ampcore-local-mathjax.js"
+# the book's own offline MathJax 3 (make mathjax), when ampcore runs from the repository
+_LOCAL_MATHJAX = Path(__file__).resolve().parents[1] / "book" / "_static" / "mathjax" / "tex-svg.js"
+
+
+def _render_html(notebook: Path, target: Path, *, title: str) -> None:
+    """Standalone HTML: figures embedded; MathJax embedded too when the book's copy is present."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.metadata["title"] = title
+    local = _LOCAL_MATHJAX.is_file()
+    exporter = HTMLExporter(mathjax_url=_MATHJAX_SENTINEL) if local else HTMLExporter()
+    body, _ = exporter.from_notebook_node(nb)
+    if local:  # replace the CDN script by an inline MathJax 3 that reads $...$ too: works offline
+        config = (
+            "<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']],"
+            " processEscapes: true}, svg: {fontCache: 'global'}};</script>"
+        )
+        script = _LOCAL_MATHJAX.read_text(encoding="utf-8")
+        body = re.sub(
+            rf'<script[^>]*src="{re.escape(_MATHJAX_SENTINEL)}"[^>]*>\s*</script>',
+            lambda _: f"{config}\n<script>{script}</script>",
+            body,
+            count=1,
+        )
+    target.write_text(body, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# the parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        formatter_class=_formatter,
+        description="ampcore: the amplification bound, GenCopy, the kNN divergence, and the book's chapters.",
+        epilog=(
+            "examples:\n"
+            "  ampcore bound 2000\n"
+            "  ampcore amplify train.npy --gain 50 --m 2.5 --seed 1 -o amplified.npy\n"
+            "  ampcore kld amplified.npy reference.npy -k 5 --bits\n"
+            "  ampcore chapter list\n"
+            "  ampcore chapter run normal -p N 5000 -p seeds 20\n\n"
+            "exit codes: 0 ok, 2 usage error, 1 failure; add --traceback to see Python tracebacks."
+        ),
+    )
+    parser.add_argument("--traceback", action="store_true", help="show the Python traceback of an error")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser(
+        "bound",
+        help="N^(3/2), sqrt(N) and the information content for N training events",
+        formatter_class=_formatter,
+        description="The bound 2 ln N_G >= 3 ln N for N training events, in a short table.",
+        epilog="examples:\n  ampcore bound 2000\n  ampcore bound 1e6 --m-train 2 --m-gen 4",
+    )
+    p.add_argument("N", type=float, help="training events (>= 1)")
+    p.add_argument("--m-train", type=float, default=2.0, metavar="M", help="M of the training histogram (default 2)")
+    p.add_argument("--m-gen", type=float, default=3.0, metavar="M", help="M allowed for the generated one (default 3)")
+    p.set_defaults(func=cmd_bound)
+
+    p = sub.add_parser(
+        "amplify",
+        help="amplify a sample with GenCopy and check the bound",
+        formatter_class=_formatter,
+        description=(
+            "Amplify a 1-D sample G times with GenCopy (bin at the Goldilocks width for M, then G\n"
+            "randomised copies inside the bins); write the G*N events and print the bin width,\n"
+            "the measured M_eff, N_G and whether 2 ln N_G >= 3 ln N holds.\n"
+            "Files: .npy, or .csv/.txt with one value a line."
+        ),
+        epilog="examples:\n  ampcore amplify train.npy --gain 50 --m 2.5 --seed 1 -o amplified.npy\n"
+        "  ampcore amplify train.txt --gain 10 --m 2 -o amplified.csv",
+    )
+    p.add_argument("input", metavar="IN", help="training sample (.npy, .csv or .txt)")
+    p.add_argument("--gain", "-G", type=int, required=True, metavar="G", help="gain G >= 1 (copies)")
+    p.add_argument("--m", type=float, required=True, metavar="M", help="Goldilocks statistic M > 0 (sets the bin width)")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: fresh entropy)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to write the sample (.npy, .csv or .txt)")
+    p.set_defaults(func=cmd_amplify)
+
+    p = sub.add_parser(
+        "kld",
+        help="kNN Kullback-Leibler divergence D(X||Y) for k = 1..K (as R FNN)",
+        formatter_class=_formatter,
+        description=(
+            "The kNN estimates D_1..D_K of D(X||Y), exactly as R FNN::KL.divergence(X, Y, k).\n"
+            "Exact ties give +inf/-inf/nan, as in FNN; they are reported on stderr.\n"
+            "Files: .npy (n,) or (n, d), or .csv/.txt with one point a line."
+        ),
+        epilog="examples:\n  ampcore kld amplified.npy reference.npy\n  ampcore kld x.csv y.csv -k 5 --bits",
+    )
+    p.add_argument("x", metavar="X", help="sample of P")
+    p.add_argument("y", metavar="Y", help="sample of Q")
+    p.add_argument("-k", type=int, default=10, metavar="K", help="largest neighbour order (default 10, as FNN)")
+    p.add_argument("--bits", action="store_true", help="report bits instead of nats")
+    p.set_defaults(func=cmd_kld)
+
+    chapter = sub.add_parser(
+        "chapter",
+        help="list the book's chapters or re-run one at other parameters",
+        formatter_class=_formatter,
+        description="List the book's chapter notebooks and their parameters, or re-run one with papermill.",
+        epilog="examples:\n  ampcore chapter list\n  ampcore chapter run normal -p N 5000 -p seeds 20",
+    )
+    csub = chapter.add_subparsers(dest="chapter_command", metavar="ACTION", parser_class=_Parser)
+    csub.required = True
+    notebooks_help = f"chapter folder (default ${NOTEBOOKS_ENV}, else the repository's notebooks/)"
+
+    p = csub.add_parser(
+        "list",
+        help="chapters with their parameters, types, defaults and help",
+        formatter_class=_formatter,
+        description="Every chapter notebook with its parameters (read from its `parameters` cell by papermill).",
+        epilog="example:\n  ampcore chapter list",
+    )
+    p.add_argument("--notebooks", metavar="DIR", help=notebooks_help)
+    p.set_defaults(func=cmd_chapter_list)
+
+    p = csub.add_parser(
+        "run",
+        help="execute a chapter with papermill and render it to HTML",
+        formatter_class=_formatter,
+        description=(
+            "Execute a chapter notebook with papermill at new parameters, render it to standalone\n"
+            "HTML with nbconvert, and print both paths. The source notebook is never written.\n"
+            "Values are YAML: 5000, 2.5, '[1, 10, 100]'. Unknown names and bad values are refused\n"
+            "before anything runs (papermill would only warn)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  ampcore chapter run normal -p N 5000\n"
+            "  ampcore chapter run 04 -p seeds 20 -p gains '[1, 10, 100]' -o /tmp/normal-run\n"
+            "  ampcore chapter list      # the chapters and their parameters"
+        ),
+    )
+    p.add_argument("name", metavar="NAME", help="chapter topic (normal), number (04) or stem (04_normal)")
+    p.add_argument(
+        "-p", "--parameter", dest="param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+        help="set a parameter (repeatable)",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="DIR",
+        help="output folder, or a .ipynb path (default runs/<chapter>-<timestamp>/)",
+    )
+    p.add_argument("--notebooks", metavar="DIR", help=notebooks_help)
+    p.add_argument("--timeout", type=int, default=600, metavar="S", help="per-cell timeout in seconds (default 600)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_chapter_run)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ampcore`` command with `argv` (default ``sys.argv[1:]``); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show_tb = "--traceback" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args))
+    except UsageError as exc:
+        if show_tb:
+            raise
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except Failure as exc:
+        if show_tb:
+            raise
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `ampcore chapter list | head`: the reader left; say nothing
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the exit flush does not fail again
+        return 141  # 128 + SIGPIPE, as a tool killed by the signal
+    except Exception as exc:  # a bug or an unforeseen failure: still one line unless --traceback
+        if show_tb:
+            raise
+        print(f"{PROG}: error: {type(exc).__name__}: {_one_line(exc)} (rerun with --traceback)", file=sys.stderr)
+        return 1

@@ -1,0 +1,165 @@
+"""Sphinx extension: how to re-run each chapter, generated from the chapter notebooks themselves.
+
+* Every page built from ``notebooks/NN_topic.ipynb`` gets a collapsible "Re-run this chapter" tip
+  (before its first section) with the exact ``ampcore chapter run`` and ``papermill`` commands,
+  listing each parameter of the notebook's ``parameters`` cell with its default.
+* MathJax is loaded on every page (``html_assets_policy = "always"``), because the navigation
+  shows chapter titles that may hold math.
+* The ``chapter-parameters`` directive (used by ``book/rerun.md``) renders, for every chapter, a
+  table of its parameters (name, type, default, meaning) and its ``ampcore chapter run`` command.
+
+The parameters are read with :func:`ampcore.notebook.chapter_parameters` (papermill's inspection,
+completed from the cell's syntax tree) through :mod:`ampcore.cli`, so the book, ``ampcore chapter
+list`` and the commands can never disagree. Registered in ``_config.yml`` under
+``sphinx: local_extensions: {rerun_note: book/_ext}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from ampcore.cli import Chapter, find_chapters, rerun_commands
+
+RERUN_PAGE = "book/rerun"
+
+
+def _chapter_of(app: Sphinx, docname: str) -> Chapter | None:
+    """The chapter a page is built from, if it is a ``notebooks/NN_topic.ipynb``."""
+    if not docname.startswith("notebooks/"):
+        return None
+    path = Path(app.env.doc2path(docname))
+    if path.suffix != ".ipynb":
+        return None
+    return next((c for c in find_chapters(path.parent) if c.path.name == path.name), None)
+
+
+def _doc_link(docname: str, target: str, text: str | None) -> nodes.Node:
+    """A ``{doc}`` reference; without `text`, Sphinx shows the target page's title."""
+    ref = addnodes.pending_xref(
+        "", refdomain="std", reftype="doc", reftarget=f"/{target}", refdoc=docname,
+        refexplicit=text is not None, refwarn=True,
+    )
+    ref += nodes.inline(text=text or target)
+    return ref
+
+
+def _code(text: str) -> nodes.literal_block:
+    block = nodes.literal_block(text, text, language="bash")
+    block["classes"].append("rerun-command")
+    return block
+
+
+def _para(*parts: nodes.Node | str) -> nodes.paragraph:
+    para = nodes.paragraph()
+    for part in parts:
+        para += nodes.Text(part) if isinstance(part, str) else part
+    return para
+
+
+def rerun_note(app: Sphinx, docname: str, chapter: Chapter) -> nodes.admonition:
+    """The "Re-run this chapter" admonition for `chapter`."""
+    cli, papermill = rerun_commands(chapter)
+    note = nodes.admonition(classes=["tip", "dropdown", "rerun-note"])
+    note += nodes.title(text="Re-run this chapter")
+    note += _para(
+        "These are the chapter's parameters at their defaults: change any value and run, from "
+        "the repository root (after ", nodes.literal(text="make install"), "),",
+    )
+    note += _code(cli)
+    note += _para(
+        "or with papermill itself (after ", nodes.literal(text="mkdir -p _build/runs"), "):",
+    )
+    note += _code(papermill)
+    tail: list[nodes.Node | str] = [
+        nodes.literal(text="ampcore chapter list"), " explains every parameter",
+    ]
+    if RERUN_PAGE in app.env.found_docs:
+        tail += ["; see ", _doc_link(docname, RERUN_PAGE, "Re-running chapters"), " for Binder and Colab"]
+    note += _para(*tail, ".")
+    return note
+
+
+def _insert_notes(app: Sphinx, doctree: nodes.document) -> None:
+    docname = app.env.docname
+    chapter = _chapter_of(app, docname)
+    if chapter is None or not chapter.parameters():
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        return
+    note = rerun_note(app, docname, chapter)
+    first_sub = next((i for i, child in enumerate(section.children) if isinstance(child, nodes.section)), None)
+    if first_sub is None:
+        section += note
+    else:
+        section.insert(first_sub, note)
+
+
+def _row(cells: list[nodes.Node | str]) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        entry += _para(cell)
+        row += entry
+    return row
+
+
+def parameter_table(chapter: Chapter) -> nodes.table:
+    """name, type, default, meaning: one row per parameter."""
+    header = ["parameter", "type", "default", "meaning"]
+    table = nodes.table(classes=["rerun-parameters"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    for width in (18, 10, 24, 48):
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    head += _row(list(header))
+    group += head
+    body = nodes.tbody()
+    for name, info in chapter.parameters().items():
+        body += _row([
+            nodes.literal(text=name),
+            str(info.get("inferred_type_name") or ""),
+            nodes.literal(text=str(info.get("default", ""))),
+            str(info.get("help") or ""),
+        ])
+    group += body
+    return table
+
+
+class ChapterParameters(SphinxDirective):
+    """``{chapter-parameters}``: every chapter's parameter table and re-run command."""
+
+    has_content = False
+    required_arguments = 0
+
+    def run(self) -> list[nodes.Node]:
+        folder = Path(self.env.srcdir) / "notebooks"
+        out: list[nodes.Node] = []
+        for chapter in find_chapters(folder) if folder.is_dir() else []:
+            docname = f"notebooks/{chapter.stem}"
+            if docname not in self.env.found_docs:
+                continue
+            self.env.note_dependency(str(chapter.path))
+            out.append(nodes.rubric("", "", _doc_link(self.env.docname, docname, None)))
+            out.append(parameter_table(chapter))
+            cli, _ = rerun_commands(chapter)
+            out.append(_code(cli))
+        if not out:
+            out.append(_para("(No chapter notebooks were found in notebooks/.)"))
+        return out
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # MathJax on every page, not only on pages with math of their own: the navigation shows the
+    # chapter titles, and a title with math (chapter 2) would otherwise read as raw TeX there.
+    app.set_html_assets_policy("always")
+    app.connect("doctree-read", _insert_notes)
+    app.add_directive("chapter-parameters", ChapterParameters)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
