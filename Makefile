@@ -2,7 +2,8 @@
 # python3 and make: it creates .venv and installs the project into it when needed.
 #
 #   make book        build the HTML book (every notebook re-executed, warnings are errors)
-#   make test        unit tests + doctests, nbval on the notebooks, `make book`, then the browser
+#   make lint        ruff over the code, mypy --strict over ampcore/
+#   make test        lint, unit tests + doctests, nbval on the notebooks, `make book`, then the browser
 #                    check of every page (headless Chromium; screenshots in _build/screenshots/)
 #   make notebooks   re-execute notebooks/*.ipynb in place, keep text outputs, strip images
 #   make clean       remove _build and caches; `make distclean` also removes .venv
@@ -31,11 +32,12 @@ unexport MPLBACKEND
 
 HAVE_NOTEBOOKS = compgen -G 'notebooks/*.ipynb' > /dev/null
 
-.PHONY: help install book test notebooks clean distclean mathjax
+.PHONY: help install lint book test notebooks clean distclean mathjax
 
 help:
 	@echo "make book       build the book into _build/html (open _build/html/book/intro.html)"
-	@echo "make test       unit tests + doctests, nbval on notebooks/, make book, then the browser check"
+	@echo "make lint       ruff over the code, mypy --strict over ampcore/"
+	@echo "make test       lint, unit tests + doctests, nbval on notebooks/, make book, then the browser check"
 	@echo "make notebooks  re-execute notebooks/*.ipynb in place (text outputs kept, images stripped)"
 	@echo "make clean      remove _build and caches (make distclean also removes .venv)"
 	@echo "make bench      speed and memory benchmarks (writes benchmarks/results/*.csv; installs R + FNN via apt when root)"
@@ -62,7 +64,12 @@ book: $(STAMP)
 	@echo "make book: done. Open file://$(CURDIR)/_build/html/book/intro.html"
 	@echo "           (for search: python3 -m http.server -d _build/html, then http://localhost:8000/book/intro.html)"
 
-test: $(STAMP)
+# ruff (pyflakes-level, config in pyproject.toml) over the code, mypy --strict over ampcore/.
+lint: $(STAMP)
+	ruff check ampcore tests benchmarks
+	mypy
+
+test: $(STAMP) lint
 	pytest tests ampcore -m "not browser" || { rc=$$?; echo "make test: ERROR: pytest tests ampcore exited with $$rc$$( ((rc == 5)) && echo ' (no tests collected)')" >&2; exit $$rc; }
 	@if $(HAVE_NOTEBOOKS); then \
 	  set -x; pytest -o addopts="" -ra --strict-markers --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider notebooks/ \

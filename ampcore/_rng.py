@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numbers
+from typing import TypeAlias
 
 import numpy as np
 
 __all__ = ["normalize_rng", "child_rng", "RNGLike"]
 
-RNGLike = int | np.random.Generator | np.random.SeedSequence | None
+RNGLike: TypeAlias = "int | np.random.Generator | np.random.SeedSequence | None"
 
 
 def normalize_rng(rng: RNGLike, *, name: str = "rng") -> np.random.Generator:

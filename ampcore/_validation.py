@@ -66,39 +66,39 @@ def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int
         raise TypeError(f"`{name}` must be an integer; got bool {value!r}.")
     if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
-            value = int(value)
+            value = float(value)
         else:
             raise TypeError(f"`{name}` must be an integer; got {type(value).__name__} {_describe(value)}.")
-    value = int(value)
-    if minimum is not None and value < minimum:
+    number = int(value)
+    if minimum is not None and number < minimum:
         rule = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-        raise ValueError(f"`{name}` must be an integer {rule}; got {value}.")
-    if maximum is not None and value > maximum:
+        raise ValueError(f"`{name}` must be an integer {rule}; got {number}.")
+    if maximum is not None and number > maximum:
         rule = f"<= {maximum}" if minimum is None else f"in [{minimum}, {maximum}]"
-        raise ValueError(f"`{name}` must be an integer {rule}; got {value}.")
-    return value
+        raise ValueError(f"`{name}` must be an integer {rule}; got {number}.")
+    return number
 
 
 def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """Return `value` as a finite ``float`` that is > 0 (or >= 0 with `allow_zero`)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{name}` must be a real number; got {type(value).__name__} {_describe(value)}.")
-    value = float(value)
-    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    number = float(value)
+    ok = math.isfinite(number) and (number >= 0 if allow_zero else number > 0)
     if not ok:
         rule = "finite and >= 0" if allow_zero else "finite and > 0"
-        raise ValueError(f"`{name}` must be {rule}; got {value!r}.")
-    return value
+        raise ValueError(f"`{name}` must be {rule}; got {number!r}.")
+    return number
 
 
 def check_finite(value: Any, name: str) -> float:
     """Return `value` as a finite ``float``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{name}` must be a real number; got {type(value).__name__} {_describe(value)}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be finite; got {value!r}.")
-    return value
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"`{name}` must be finite; got {number!r}.")
+    return number
 
 
 def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:

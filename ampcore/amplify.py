@@ -21,7 +21,6 @@ Provenance:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -333,6 +332,7 @@ def _bandwidth(xs: np.ndarray, rule: str | float) -> float:
             bw = 0.9 * spread * n_factor
         else:
             bw = 1.059 * sd * n_factor
+        bw = float(bw)
         if not bw > 0:
             raise ValueError(f"`x` has zero spread, so the {rule!r} bandwidth is 0; give a positive number.")
         return bw

@@ -47,9 +47,15 @@ def _m(value: ArrayLike, name: str) -> np.ndarray:
     return arr
 
 
-def _out(arr: np.ndarray) -> np.ndarray | float | bool:
+def _out(arr: np.ndarray) -> np.ndarray | float:
     if arr.ndim == 0:
-        return arr.item()
+        return float(arr)
+    return arr
+
+
+def _out_bool(arr: np.ndarray) -> np.ndarray | bool:
+    if arr.ndim == 0:
+        return bool(arr)
     return arr
 
 
@@ -123,8 +129,8 @@ def satisfies_bound(n_train: ArrayLike, n_generated: ArrayLike) -> np.ndarray | 
     if np.all(n == np.floor(n)) and np.all(ng == np.floor(ng)):
         nb, ngb = np.broadcast_arrays(n, ng)
         flat = [int(b) ** 2 >= int(a) ** 3 for a, b in zip(nb.ravel(), ngb.ravel())]
-        return _out(np.array(flat, dtype=bool).reshape(nb.shape))
-    return _out(2 * np.log(ng) >= 3 * np.log(n))
+        return _out_bool(np.array(flat, dtype=bool).reshape(nb.shape))
+    return _out_bool(2 * np.log(ng) >= 3 * np.log(n))
 
 
 def min_generated_events(

@@ -331,7 +331,7 @@ def _kde_log_density(centers: np.ndarray, bandwidth: float) -> Any:
 def _generating_kl(method: str, parent: np.ndarray, child: Any, law: Any) -> float:
     """Exact KL from the law of the density that generated `child` (fitted on `parent`)."""
     if method == "gencopy":
-        return float(histogram_kl(parent, child.width, origin=child.origin, law=law))  # type: ignore[arg-type]
+        return float(histogram_kl(parent, child.width, origin=child.origin, law=law))
     if method == "refit_normal":
         mu, sd = float(parent.mean()), float(parent.std())
         if getattr(getattr(law, "dist", None), "name", None) == "norm":

@@ -334,8 +334,8 @@ def cmd_bound(args: argparse.Namespace) -> int:
     nats = bound.information_content(n, m_train)
     rows = [
         ("training events N", _fmt(n, 0) if float(n).is_integer() else _fmt(n, 3)),
-        (f"fewest generated events N_G = N^({exponent})", _fmt(n_g, 1)),
-        (f"smallest gain G = {gain_label}", _fmt(bound.min_gain(n, m_train, m_gen), 2)),
+        (f"fewest generated events N_G = N^({exponent})", _fmt(float(n_g), 1)),
+        (f"smallest gain G = {gain_label}", _fmt(float(bound.min_gain(n, m_train, m_gen)), 2)),
         (f"information content ln N / {m_train:g}", f"{nats:.3f} nats = {nats / math.log(2):.3f} bits"),
     ]
     print(_table(rows))
@@ -369,7 +369,7 @@ def cmd_amplify(args: argparse.Namespace) -> int:
         ("Goldilocks statistic M", f"{m:g}"),
         ("bin width Δ", f"{result.width:.6g}"),
         ("measured M_eff of the training sample at Δ", f"{result.m_eff:.3f}"),
-        ("fewest generated events N^(3/2)", _fmt(bound.min_generated_events(result.n_train), 1)),
+        ("fewest generated events N^(3/2)", _fmt(float(bound.min_generated_events(result.n_train)), 1)),
         ("bound 2 ln N_G >= 3 ln N", "holds" if holds else "does NOT hold (N_G < N^(3/2))"),
     ]
     print(_table(rows))
@@ -559,10 +559,11 @@ def _render_html(notebook: Path, target: Path, *, title: str) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(notebook), as_version=4)
+    nb = nbformat.read(str(notebook), as_version=4)  # type: ignore[no-untyped-call]
     nb.metadata["title"] = title
     local = _LOCAL_MATHJAX.is_file()
-    exporter = HTMLExporter(mathjax_url=_MATHJAX_SENTINEL) if local else HTMLExporter()
+    # nbformat and nbconvert ship no type hints
+    exporter = HTMLExporter(mathjax_url=_MATHJAX_SENTINEL) if local else HTMLExporter()  # type: ignore[no-untyped-call]
     body, _ = exporter.from_notebook_node(nb)
     if local:  # replace the CDN script by an inline MathJax 3 that reads $...$ too: works offline
         config = (

@@ -285,7 +285,7 @@ def _walk(
     return dist.sum(axis=1), zeros
 
 
-_Job = tuple[np.ndarray, np.ndarray, Any, int]  # (queries, ref, first left index or None, offset)
+_Job = tuple[np.ndarray, np.ndarray, "int | None", int]  # (queries, ref, first left index or None, offset)
 
 
 def _between_jobs(queries: np.ndarray, ref: np.ndarray, k: int) -> list[_Job]:
@@ -339,9 +339,9 @@ def _sorted_log_sums(jobs: list[_Job], k: int, threads: int = 1) -> tuple[np.nda
     size = sum(job[0].size for job in jobs)
     if threads > 1 and size >= _THREAD_MIN:
         with ThreadPoolExecutor(threads) as pool:  # numpy releases the GIL in take/ufuncs/log
-            parts = list(pool.map(lambda job: _walk(*job, k), jobs))
+            parts = list(pool.map(lambda job: _walk(job[0], job[1], job[2], job[3], k), jobs))
     else:
-        parts = [_walk(*job, k) for job in jobs]
+        parts = [_walk(q, ref, first, offset, k) for q, ref, first, offset in jobs]
     sums = np.zeros(k, dtype=np.longdouble)
     zeros = 0
     for part, part_zeros in parts:
@@ -408,7 +408,8 @@ def _check_workers(workers: Any) -> int:
 
 def _fnn_divergence(terms: _Terms, n: int, m: int, d: int) -> np.ndarray:
     """``log(m/n) + d * (colMeans(log nu) - colMeans(log rho))`` in double, as FNN evaluates it."""
-    return math.log(m / n) + d * (terms.mean_log_nu - terms.mean_log_rho)
+    out: np.ndarray = math.log(m / n) + d * (terms.mean_log_nu - terms.mean_log_rho)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -618,7 +619,8 @@ def kl_distance(
         k,
     )
     with np.errstate(invalid="ignore"):  # inf - inf is FNN's nan
-        return _fnn_divergence(forward, n, m, d) + _fnn_divergence(backward, m, n, d)
+        total: np.ndarray = _fnn_divergence(forward, n, m, d) + _fnn_divergence(backward, m, n, d)
+        return total
 
 
 def kl_divergence_chunks(

@@ -273,7 +273,7 @@ def connect_dask(address: str, *, timeout: float = 10.0) -> Any:
     Parameters
     ----------
     address : str
-        Scheduler address, e.g. ``"tcp://10.0.0.5:8786"``.
+        Scheduler address, e.g. ``"tcp://scheduler-host:8786"``.
     timeout : float
         Seconds to wait for the scheduler.
 
@@ -304,7 +304,7 @@ def connect_dask(address: str, *, timeout: float = 10.0) -> Any:
     if not isinstance(address, str) or not address:
         raise TypeError(f"`address` must be a scheduler address string; got {address!r}.")
     try:
-        return Client(address, timeout=timeout, set_as_default=False)
+        return Client(address, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise ConnectionError(
             f"cannot reach the Dask scheduler at {address!r} within {timeout} s "

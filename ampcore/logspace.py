@@ -94,7 +94,7 @@ class LogLaw:
 
     def pdf(self, y: ArrayLike) -> np.ndarray:
         """Density of ``ln X``."""
-        return np.exp(self.logpdf(y))
+        return np.asarray(np.exp(self.logpdf(y)), dtype=np.float64)
 
     def cdf(self, y: ArrayLike) -> np.ndarray:
         """``F_X(e^y)``."""
@@ -329,7 +329,7 @@ def floor_by_region(
         raise ValueError(f"`edges` must be >= 0 (or -inf) to be regions of a positive x; got {e.tolist()}.")
     with np.errstate(divide="ignore"):
         log_edges = np.where(e <= 0, -np.inf, np.log(np.where(e > 0, e, 1.0)))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for m in m_values:
         m = check_positive(m, "m_values")
         for rep in range(replicates):

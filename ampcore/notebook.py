@@ -167,12 +167,14 @@ def record(**values: Any) -> dict[str, Any]:
     dict
         The JSON-ready payload (also shown as plain text outside a notebook).
     """
-    payload = _jsonable(values)
+    payload: dict[str, Any] = _jsonable(values)
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover - IPython comes with the book extra
         return payload
-    display({RECORD_MIME: payload, "text/plain": json.dumps(payload, sort_keys=True)}, raw=True)
+    display(  # type: ignore[no-untyped-call]  # IPython ships no type hints
+        {RECORD_MIME: payload, "text/plain": json.dumps(payload, sort_keys=True)}, raw=True
+    )
     return payload
 
 
@@ -254,7 +256,7 @@ def _parameters_cell_entries(path: Path) -> dict[str, dict[str, Any]]:
         entries[name] = {
             "name": name,
             "inferred_type_name": kind or "None",
-            "default": ast.get_source_segment(source, node.value),
+            "default": ast.get_source_segment(source, node.value) if node.value is not None else None,
             "help": comments.get(node.end_lineno or node.lineno, ""),
         }
     return entries

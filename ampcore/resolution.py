@@ -516,7 +516,7 @@ def spread_summary(frame: pd.DataFrame, *, n: int, sd: float) -> pd.DataFrame:
         rows.append(
             {
                 "source": source,
-                "gain": int(gain),  # type: ignore[call-overload]
+                "gain": int(gain),
                 "n_events": n_g,
                 "fraction_sd": float(f.std(ddof=1)),
                 "fraction_naive": float(np.mean(np.sqrt(f * (1 - f) / n_g))),

@@ -197,7 +197,7 @@ def plateau_gain(gains: Sequence[float], values: Sequence[float], floor: float, 
     return float(g[first])
 
 
-def kl_by_region(table: pd.DataFrame, edges: Sequence[float], labels: Sequence[str]) -> pd.Series:
+def kl_by_region(table: pd.DataFrame, edges: Sequence[float] | np.ndarray, labels: Sequence[str]) -> pd.Series:
     """Add up per-bin KL contributions over regions of the x axis.
 
     Parameters

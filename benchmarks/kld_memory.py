@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
+import warnings
 
 import numpy as np
 
@@ -53,11 +54,9 @@ def main() -> None:
         if presorted:
             y.sort()
         input_bytes = x.nbytes + y.nbytes
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # float32 warns by design (research/kld.md §5)
-            extra = peak_extra(lambda: kl_divergence(x, y, K, method=method, ties="ignore"))
+            extra = peak_extra(lambda x=x, y=y: kl_divergence(x, y, K, method=method, ties="ignore"))
         rows.append({
             "n": n, "m": n, "k": K, "case": label, "input_mib": input_bytes / 2**20,
             "peak_extra_mib": extra / 2**20, "extra_over_input": extra / input_bytes,

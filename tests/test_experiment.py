@@ -6,7 +6,6 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 

@@ -185,7 +185,7 @@ class _FailingExecutor(Executor):
         self.count += 1
         future: Future = Future()
         if self.count == self.fail_at:
-            future.set_exception(ConnectionError("lost the scheduler at tcp://10.0.0.5:8786"))
+            future.set_exception(ConnectionError("lost the scheduler at tcp://127.0.0.1:9"))
         else:
             future.set_result(fn(*args, **kwargs))
         return future
@@ -195,7 +195,7 @@ class TestFailures:
     def test_failed_trial_keeps_the_finished_ones(self, tmp_path):
         path = tmp_path / "sweep.sqlite"
         options = dict(replicates=2, reference_size=5000)
-        with pytest.raises(ConnectionError, match="tcp://10.0.0.5:8786") as info:
+        with pytest.raises(ConnectionError, match="tcp://127.0.0.1:9") as info:
             run_grid(LAW, [300], [2.0, 3.0], [1, 4], store=path, executor=_FailingExecutor(3), **options)
         assert any("7 of 8 trials are finished and stored" in note for note in info.value.__notes__)
         with ResultsStore(path) as store:
