@@ -42,7 +42,7 @@ BOOK_STYLE: dict[str, Any] = {
 
 def use_book_style() -> None:
     """Apply :data:`BOOK_STYLE` to matplotlib's rcParams (PNG output for notebooks)."""
-    plt.rcParams.update(BOOK_STYLE)  # type: ignore[arg-type]  # stubs type rc keys as literals
+    plt.rcParams.update(BOOK_STYLE)  # type: ignore[arg-type]  # matplotlib types rc keys as literals
     try:  # pragma: no cover - only inside IPython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
