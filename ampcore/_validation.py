@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 
 __all__ = [
     "as_sample_1d",
+    "as_positive_sample",
     "check_int",
     "check_positive",
     "check_finite",
@@ -58,6 +59,17 @@ def as_sample_1d(x: ArrayLike, name: str = "x", *, min_size: int = 1) -> np.ndar
             f"(first at index {int(np.flatnonzero(bad)[0])})."
         )
     return arr
+
+
+def as_positive_sample(x: ArrayLike, name: str = "x") -> np.ndarray:
+    """Return `x` as a finite float64 1-D array of at least 2 values, all > 0 (for ``ln x``)."""
+    xs = as_sample_1d(x, name, min_size=2)
+    if np.any(xs <= 0):
+        raise ValueError(
+            f"`{name}` must be > 0 to be amplified in log x; got {int(np.sum(xs <= 0))} value(s) <= 0 "
+            f"(smallest {float(xs.min())!r})."
+        )
+    return xs
 
 
 def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:

@@ -35,7 +35,8 @@ from scipy import integrate
 
 from ._rng import RNGLike, normalize_rng
 from ._validation import as_sample_1d, check_choice, check_int, check_law, check_positive
-from .amplify import gencopy, reamplify, smoothed_bootstrap
+from .amplify import _bandwidth as kde_bandwidth
+from .amplify import gencopy, reamplify
 from .bound import min_generated_events
 from .divergence import histogram_kl, kl_divergence, normal_kl
 from .experiment import Reference
@@ -423,7 +424,7 @@ def generation_chain(
     if method == "gencopy":
         options = {"m": _check_m(m), "moving_origin": True}
     elif method == "kde":
-        options = {"bandwidth": _fixed_bandwidth(xs, bandwidth)}
+        options = {"bandwidth": kde_bandwidth(xs, bandwidth)}  # chosen once, then kept fixed
     chain = reamplify(
         xs, 1, generations=generations, amplifier=_AMPLIFIER_OF[method], rng=gen, **options
     )
@@ -456,12 +457,6 @@ def generation_chain(
         )
         parent = sample
     return pd.DataFrame(rows)
-
-
-def _fixed_bandwidth(xs: np.ndarray, rule: str | float) -> float:
-    """The KDE bandwidth `rule` gives on `xs` (computed once; the draws are discarded)."""
-    out = smoothed_bootstrap(xs, 1, bandwidth=rule, rng=0)
-    return float(out.bandwidth)  # type: ignore[arg-type]
 
 
 def _chain_task(task: tuple[Any, ...]) -> pd.DataFrame:

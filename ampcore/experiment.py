@@ -39,16 +39,26 @@ import numpy as np
 import pandas as pd
 
 from ._rng import RNGLike, child_rng, normalize_rng
-from ._validation import as_sample_1d, check_choice, check_int, check_law
+from ._validation import as_positive_sample, as_sample_1d, check_choice, check_int, check_law
 from .amplify import AMPLIFIERS, generate
 from .bound import satisfies_bound
 from .divergence import histogram_kl, kl_divergence
 from .information import bin_width, effective_m
+from .logspace import log_floor
 
-__all__ = ["Reference", "run_trial", "run_grid", "trial_seed", "connect_dask", "BINNING_AMPLIFIERS"]
+__all__ = [
+    "Reference",
+    "run_trial",
+    "run_grid",
+    "trial_seed",
+    "training_sample",
+    "connect_dask",
+    "BINNING_AMPLIFIERS",
+]
 
-BINNING_AMPLIFIERS = frozenset({"gencopy"})
+BINNING_AMPLIFIERS = frozenset({"gencopy", "gencopy-log"})
 """Amplifiers that use the Goldilocks bin width (their rows carry M, Δ, M_eff and the floor)."""
+_LOG_BINNED = frozenset({"gencopy-log"})  # binned in ln x: width, origin and M refer to ln x
 
 _REFERENCE_KEY = 0  # spawn-key slot that no trial uses (trials have N >= 2 there)
 # Grids with fewer trials than this run in-process by default: a process pool costs ~1 s to start.
@@ -80,6 +90,46 @@ def trial_seed(root_seed: int, law_name: str, n: int, replicate: int) -> np.rand
     n = check_int(n, "n", minimum=2)
     replicate = check_int(replicate, "replicate", minimum=0)
     return np.random.SeedSequence(root_seed, spawn_key=(_law_key(law_name), n, replicate))
+
+
+def _training_events(law: Any, n: int, seq: np.random.SeedSequence) -> np.ndarray:
+    """The N training events of a trial: child stream 0 of its seed sequence."""
+    return np.asarray(law.rvs(size=n, random_state=child_rng(seq, 0)), dtype=np.float64)
+
+
+def training_sample(
+    law: Any, n: int, *, name: str, replicate: int, root_seed: int = 20250101
+) -> np.ndarray:
+    """The N training events that :func:`run_grid` uses for one (law, N, replicate) cell.
+
+    Parameters
+    ----------
+    law : frozen scipy.stats distribution
+        The law of the grid (``reference.law``).
+    n : int
+        Training events N >= 2.
+    name : str
+        The reference's name (it enters the seed).
+    replicate : int
+        Replicate index, >= 0.
+    root_seed : int
+        The grid's `root_seed`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Drawn from child stream 0 of ``trial_seed(root_seed, name, n, replicate)``, exactly as
+        in :func:`run_trial`; so a chapter can look inside the very samples behind a grid's rows
+        (e.g. per-bin contributions to the floor).
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> training_sample(stats.norm(), 5, name="normal", replicate=0).shape
+    (5,)
+    """
+    check_law(law)
+    return _training_events(law, check_int(n, "n", minimum=2), trial_seed(root_seed, str(name), n, replicate))
 
 
 @dataclass(frozen=True)
@@ -159,7 +209,8 @@ def run_trial(
     gain : int
         Gain G >= 1.
     m : float, optional
-        Goldilocks statistic; required for binning amplifiers (GenCopy), ignored otherwise.
+        Goldilocks statistic; required for binning amplifiers (:data:`BINNING_AMPLIFIERS`),
+        ignored otherwise.
     amplifier : str
         A key of :data:`ampcore.amplify.AMPLIFIERS`.
     k : int
@@ -177,6 +228,8 @@ def run_trial(
         Keys: ``law, n, m, gain, amplifier, n_generated, width, origin, m_eff, m_generated,
         bound, kld_nats, kld_mc_nats, floor_nats, kld_vector``. Divergences are ``D(gen‖ref)``
         in nats; ``floor_nats`` is the exact ``KL(q_Δ‖p)`` of the training histogram density.
+        For ``"gencopy-log"`` the width, origin and both M refer to ``ln x`` and the floor is
+        :func:`ampcore.logspace.log_floor`; the divergences are measured in x.
     """
     if not isinstance(reference, Reference):
         raise TypeError(f"`reference` must be an ampcore Reference; got {type(reference).__name__}.")
@@ -188,18 +241,23 @@ def run_trial(
     check_choice(amplifier, "amplifier", AMPLIFIERS)
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(check_int(seed, "seed", minimum=0))
     law = reference.law
-    train = np.asarray(law.rvs(size=n, random_state=child_rng(seq, 0)), dtype=np.float64)
+    train = _training_events(law, n, seq)
     binning = amplifier in BINNING_AMPLIFIERS
     width = origin = m_eff = m_generated = floor = math.nan
     if binning:
         if m is None:
             raise ValueError(f"`m` is required for amplifier={amplifier!r}; got None.")
-        width = bin_width(train, m, method=entropy_method)
-        origin = float(train.min())
+        in_log = amplifier in _LOG_BINNED
+        binned = np.log(as_positive_sample(train, "training sample")) if in_log else train
+        width = bin_width(binned, m, method=entropy_method)
+        origin = float(binned.min())
         out = generate(train, gain, amplifier=amplifier, width=width, origin=origin, rng=child_rng(seq, 1))
         m_eff = float(out.m_eff) if out.m_eff is not None else math.nan
-        m_generated = effective_m(out.sample, width, origin=origin)
-        floor = histogram_kl(train, width, origin=origin, law=law)
+        m_generated = effective_m(np.log(out.sample) if in_log else out.sample, width, origin=origin)
+        if in_log:
+            floor = float(log_floor(train, width, origin=origin, law=law))
+        else:
+            floor = histogram_kl(train, width, origin=origin, law=law)
     else:
         out = generate(train, gain, amplifier=amplifier, rng=child_rng(seq, 1))
     vector = kl_divergence(out.sample, reference.sample, k=k, ties="ignore", workers=_KLD_WORKERS)

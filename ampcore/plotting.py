@@ -185,7 +185,7 @@ def slope_guide(
 
 # ---------------------------------------------------------------------------------------------
 # Experiment grids (chapters 4 and 5): KLD against G and against the measured M_eff, and where
-# the floor comes from. Inputs are run_grid / run_log_grid tables (one row per trial).
+# the floor comes from. Inputs are run_grid tables (one row per trial).
 # ---------------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from ampcore import (
     Amplified,
     bootstrap,
     gencopy,
+    gencopy_log,
     gencopy_chunks,
     generate,
     histogram,
@@ -30,7 +31,9 @@ class TestRandomState:
     @pytest.mark.parametrize("name", sorted(AMPLIFIERS))
     def test_same_seed_same_output_different_seed_differs(self, name):
         x = np.random.default_rng(0).normal(size=300)
-        opts = {"m": 2.5} if name == "gencopy" else {}
+        if name == "gencopy-log":  # amplifies ln x: needs positive events
+            x = np.exp(x)
+        opts = {"m": 2.5} if name in ("gencopy", "gencopy-log") else {}
         a = generate(x, 3, amplifier=name, rng=7, **opts).sample
         b = generate(x, 3, amplifier=name, rng=7, **opts).sample
         c = generate(x, 3, amplifier=name, rng=8, **opts).sample
@@ -244,3 +247,29 @@ class TestGencopyChunks:
         bins = np.floor((x - out.origin) / out.width)
         uniform = np.random.default_rng(11).random(9 * x.size)
         np.testing.assert_array_equal(out.sample, out.origin + (np.tile(bins, 9) + uniform) * out.width)
+
+
+class TestGencopyLog:
+    def test_is_gencopy_of_logs(self, rng):
+        x = stats.lognorm(1.0).rvs(size=500, random_state=rng)
+        out = gencopy_log(x, 4, m=2.5, rng=7)
+        ref = gencopy(np.log(x), 4, m=2.5, rng=7)
+        np.testing.assert_allclose(np.log(out.sample), ref.sample, rtol=0, atol=1e-13)
+        assert out.width == ref.width and out.origin == ref.origin and out.m_eff == ref.m_eff
+        assert out.method == "gencopy-log" and out.n_generated == 2000
+
+    def test_copies_stay_in_their_log_bins(self, rng):
+        x = stats.lognorm(1.0).rvs(size=300, random_state=rng)
+        out = gencopy_log(x, 3, width=0.25, rng=1)
+        parent_bin = np.floor((np.log(x) - out.origin) / 0.25)
+        child_bin = np.floor((np.log(out.sample) - out.origin) / 0.25)
+        np.testing.assert_array_equal(child_bin, np.tile(parent_bin, 3))
+        assert out.sample.min() > 0
+
+    def test_non_positive_rejected(self):
+        with pytest.raises(ValueError, match=r"`x` must be > 0 to be amplified in log x; got 1 value"):
+            gencopy_log([1.0, 0.0, 2.0], 2, width=0.1)
+
+    def test_width_and_m_exclusive(self):
+        with pytest.raises(ValueError, match="exactly one of `m`"):
+            gencopy_log([1.0, 2.0], 2)

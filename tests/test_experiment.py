@@ -9,7 +9,20 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ampcore import Reference, gencopy, histogram_kl, kl_divergence, run_grid, run_trial, trial_seed
+from ampcore import (
+    Reference,
+    bin_width,
+    gencopy,
+    histogram_kl,
+    kl_divergence,
+    run_grid,
+    run_trial,
+    training_sample,
+    trial_seed,
+)
+from ampcore.logspace import log_floor
+
+LOGNORMAL = stats.lognorm(1.0)
 
 LAWS = {"normal": stats.norm(), "lognormal": stats.lognorm(1.0)}
 
@@ -169,3 +182,64 @@ class TestFloor:
         est = ref.divergence(out.sample, k=5)[4]
         assert 0.03 < floor < 0.12
         assert est == pytest.approx(floor, abs=0.01)
+
+
+class TestLogSpaceTrials:
+    """GenCopy in ln x through run_trial / run_grid (amplifier="gencopy-log")."""
+
+    def test_training_sample_matches_run_grid(self):
+        grid = run_grid({"lognormal": LOGNORMAL}, [300], [2.5], [1], replicates=2, reference_size=5000)
+        for rep in range(2):
+            x = training_sample(LOGNORMAL, 300, name="lognormal", replicate=rep)
+            row = grid[grid["replicate"] == rep].iloc[0]
+            assert bin_width(x, 2.5) == row["width"]
+            assert histogram_kl(x, row["width"], law=LOGNORMAL) == row["floor_nats"]
+
+    def test_log_trial_uses_the_same_events(self):
+        ref = Reference.draw(LOGNORMAL, 20_000, rng=0, name="lognormal")
+        table = run_grid([ref], [300], [2.5], [2], amplifiers=["gencopy-log"], replicates=2, baseline=False)
+        for rep in range(2):
+            x = training_sample(LOGNORMAL, 300, name="lognormal", replicate=rep)
+            row = table[table["replicate"] == rep].iloc[0]
+            assert row["width"] == bin_width(np.log(x), 2.5)
+            assert row["floor_nats"] == pytest.approx(log_floor(x, row["width"], law=LOGNORMAL), rel=1e-14)
+
+    def test_large_gain_reaches_the_floor(self):
+        # N = 1000, G = 100: N_G = 1e5 against a 4e5 reference; k = 5 noise sd ~ 0.8/sqrt(1e5)
+        # ~ 0.0025 (kld.md §4), plus reference noise of the same order; 0.012 is ~4 sd of the
+        # difference, a false-failure chance below 1e-4 (and the seed is fixed).
+        ref = Reference.draw(LOGNORMAL, 400_000, rng=5, name="lognormal")
+        rec = run_trial(ref, 1000, 100, m=2.5, amplifier="gencopy-log", seed=11, baseline=False)
+        assert abs(rec["kld_nats"] - rec["floor_nats"]) < 0.012
+        assert rec["bound"] is True and math.isnan(rec["kld_mc_nats"])
+
+    @pytest.mark.parametrize(
+        ("kwargs", "exc", "match"),
+        [
+            ({"n": 1}, ValueError, "`n` must be an integer >= 2; got 1"),
+            ({"gain": 0}, ValueError, "`gain` must be an integer >= 1; got 0"),
+            ({"m": -1.0}, ValueError, "`m` must be finite and > 0"),
+            ({"n": 5, "k": 5}, ValueError, "`k` must be < `n`"),
+        ],
+    )
+    def test_bad_trial_input(self, kwargs, exc, match):
+        ref = Reference.draw(LOGNORMAL, 1000, rng=0, name="lognormal")
+        options = {"n": 100, "gain": 2, "m": 2.5}
+        options.update(kwargs)
+        n, gain = options.pop("n"), options.pop("gain")
+        with pytest.raises(exc, match=match):
+            run_trial(ref, n, gain, amplifier="gencopy-log", **options)
+
+    def test_bad_grid_input(self):
+        ref = Reference.draw(LOGNORMAL, 1000, rng=0, name="lognormal")
+        with pytest.raises(ValueError, match="`m` must be a non-empty list"):
+            run_grid([ref], [100], [], [1], amplifiers=["gencopy-log"])
+        with pytest.raises(TypeError, match="`laws` must be a mapping"):
+            run_grid("ref", [100], [2.5], [1], amplifiers=["gencopy-log"])
+        with pytest.raises(TypeError, match="`reference` must be an ampcore Reference"):
+            run_trial(None, 100, 1, m=2.5, amplifier="gencopy-log")
+
+    def test_negative_reference_law_rejected(self):
+        ref = Reference.draw(stats.norm(), 1000, rng=0, name="normal")
+        with pytest.raises(ValueError, match="must be > 0 to be amplified in log x"):
+            run_trial(ref, 100, 1, m=2.5, amplifier="gencopy-log", seed=0)

@@ -12,13 +12,13 @@ EXPECTED = {
     # bound
     "information_content", "satisfies_bound", "min_generated_events", "min_gain", "generated_m",
     # amplify
-    "Amplified", "gencopy", "bootstrap", "smoothed_bootstrap", "refit_normal", "generate",
+    "Amplified", "gencopy", "gencopy_log", "bootstrap", "smoothed_bootstrap", "refit_normal", "generate",
     "reamplify", "AMPLIFIERS", "gencopy_chunks",
     # divergence
     "kl_divergence", "kl_distance", "resistor_average", "normal_kl", "histogram_kl", "TieWarning",
     "kl_divergence_chunks",
     # experiment
-    "Reference", "run_trial", "run_grid", "trial_seed", "BINNING_AMPLIFIERS",
+    "Reference", "run_trial", "run_grid", "trial_seed", "training_sample", "BINNING_AMPLIFIERS",
     "connect_dask",
 }
 

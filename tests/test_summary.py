@@ -11,8 +11,10 @@ from scipy import stats
 
 from ampcore import plotting
 from ampcore.divergence import histogram_kl
-from ampcore.experiment import run_grid
-from ampcore.summary import floor_table, kl_by_region, plateau_gain, seed_matrix
+from ampcore.experiment import Reference, run_grid
+from ampcore.summary import floor_by_region, floor_table, kl_by_region, plateau_gain, seed_matrix
+
+LOGNORMAL = stats.lognorm(1.0)
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +133,37 @@ class TestFigures:
         assert len(ax.patches) == 4
         with pytest.raises(ValueError, match="shape of `table`"):
             plotting.kl_regions(None, table, errors=table.iloc[:1])
+
+
+class TestFloorByRegion:
+    EDGES = [0.0, math.exp(-1), 3.6, math.inf]
+    LABELS = ["rise", "bulk", "tail"]
+
+    def test_regions_add_up_to_the_grid_floors(self):
+        # Exact identity: the regions partition the bins of the very training samples of the grid.
+        grid = run_grid({"lognormal": LOGNORMAL}, [400], [2.5, 6.0], [1], replicates=2, reference_size=5000)
+        table = floor_by_region(LOGNORMAL, 400, [2.5, 6.0], name="lognormal", replicates=2,
+                                edges=self.EDGES, labels=self.LABELS)
+        sums = table.groupby(["m", "replicate"])["contribution"].sum()
+        for row in grid.itertuples():
+            assert sums[(row.m, row.replicate)] == pytest.approx(row.floor_nats, rel=1e-12)
+
+    def test_log_space_adds_up_to_log_floor(self):
+        ref = Reference.draw(LOGNORMAL, 5000, rng=0, name="lognormal")
+        grid = run_grid([ref], [400], [2.5], [1], amplifiers=["gencopy-log"], replicates=2, baseline=False)
+        table = floor_by_region(LOGNORMAL, 400, [2.5], name="lognormal", replicates=2,
+                                edges=self.EDGES, labels=self.LABELS, space="log")
+        sums = table.groupby("replicate")["contribution"].sum()
+        for row in grid.itertuples():
+            assert sums[row.replicate] == pytest.approx(row.floor_nats, rel=1e-12)
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="`space` must be one of 'linear', 'log'"):
+            floor_by_region(LOGNORMAL, 100, [2.5], name="x", replicates=1, edges=self.EDGES,
+                            labels=self.LABELS, space="sqrt")
+        with pytest.raises(ValueError, match="`edges` must be >= 0"):
+            floor_by_region(LOGNORMAL, 100, [2.5], name="x", replicates=1, edges=[-1.0, 1.0, 2.0, 3.0],
+                            labels=self.LABELS)
+        with pytest.raises(ValueError, match="`replicates` must be an integer >= 1"):
+            floor_by_region(LOGNORMAL, 100, [2.5], name="x", replicates=0, edges=self.EDGES,
+                            labels=self.LABELS)
