@@ -1,10 +1,13 @@
 # ampbook: the only commands (STYLE.md practice 14). Each target works on a fresh machine that has
 # python3 and make: it creates .venv and installs the project into it when needed.
 #
-#   make book        build the HTML book (every notebook re-executed, warnings are errors)
-#   make lint        ruff over the code, mypy --strict over ampcore/
-#   make test        lint, unit tests + doctests, nbval on the notebooks, `make book`, then the browser
-#                    check of every page (headless Chromium; screenshots in _build/screenshots/)
+#   make book        build the HTML book (warnings are errors); every chapter is executed, unless
+#                    `make test` just executed it on the same code (its nbval run is reused)
+#   make lint        ruff over the code, mypy --strict over ampcore/, the layers contract
+#   make test        lint, unit tests + doctests, nbval on the notebooks (each chapter runs once:
+#                    the run is kept in _build/executed/), the chapters' claim tests on those runs,
+#                    `make book` on those runs, then the browser check of every page (headless
+#                    Chromium; screenshots in _build/screenshots/)
 #   make notebooks   re-execute notebooks/*.ipynb in place, keep text outputs, strip images
 #   make clean       remove _build and caches; `make distclean` also removes .venv
 #   make mathjax     (maintainers, needs npm) refresh the offline MathJax in book/_static/mathjax
@@ -31,12 +34,19 @@ export PATH := $(BIN):$(PATH)
 unexport MPLBACKEND
 
 HAVE_NOTEBOOKS = compgen -G 'notebooks/*.ipynb' > /dev/null
+# pytest with two workers (pytest-xdist): the machines we target have 2 cores.
+PYTEST := python -m pytest -n 2
+# nbval: one kernel per notebook, each notebook whole on one worker (--dist loadfile). The plugin
+# tools/nbval_record.py keeps every successful execution in _build/executed/ for the claim tests
+# and the book (tools/seed_cache.py), stamped with the chapter's code and ampcore fingerprint.
+NBVAL := $(PYTEST) --dist loadfile -o addopts="" -ra --strict-markers -p no:cacheprovider -p tools.nbval_record \
+  --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
 .PHONY: help install lint book test notebooks clean distclean mathjax
 
 help:
 	@echo "make book       build the book into _build/html (open _build/html/book/intro.html)"
-	@echo "make lint       ruff over the code, mypy --strict over ampcore/"
+	@echo "make lint       ruff over the code, mypy --strict over ampcore/, the layers contract"
 	@echo "make test       lint, unit tests + doctests, nbval on notebooks/, make book, then the browser check"
 	@echo "make notebooks  re-execute notebooks/*.ipynb in place (text outputs kept, images stripped)"
 	@echo "make clean      remove _build and caches (make distclean also removes .venv)"
@@ -53,8 +63,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# --all: Sphinx would otherwise keep pages (and figures) built from an older ampcore.
+# --all: Sphinx would otherwise keep pages (and figures) built from an older ampcore. The execution
+# cache is emptied and seeded only with executions of the current code (tools/seed_cache.py).
 book: $(STAMP)
+	python tools/seed_cache.py notebooks _build/executed _build/.jupyter_cache
 	jupyter-book build --all -W --keep-going .
 	@test -s _build/html/book/intro.html || { echo "make book: ERROR: _build/html/book/intro.html was not built" >&2; exit 1; }
 	@if $(HAVE_NOTEBOOKS); then \
@@ -64,16 +76,21 @@ book: $(STAMP)
 	@echo "make book: done. Open file://$(CURDIR)/_build/html/book/intro.html"
 	@echo "           (for search: python3 -m http.server -d _build/html, then http://localhost:8000/book/intro.html)"
 
-# ruff (pyflakes-level, config in pyproject.toml) over the code, mypy --strict over ampcore/.
+# ruff (pyflakes-level, config in pyproject.toml) over the code, mypy --strict over ampcore/, and
+# the layers contract (core <- studies <- book <- cli; tests/test_layers.py reads every import).
 lint: $(STAMP)
-	ruff check ampcore tests benchmarks
+	ruff check ampcore tests benchmarks tools book/_ext
 	mypy
+	python -m pytest -q -o addopts="" -p no:cacheprovider tests/test_layers.py
 
 test: $(STAMP) lint
-	pytest tests ampcore -m "not browser" || { rc=$$?; echo "make test: ERROR: pytest tests ampcore exited with $$rc$$( ((rc == 5)) && echo ' (no tests collected)')" >&2; exit $$rc; }
+	$(PYTEST) tests ampcore -m "not browser" --ignore-glob='tests/test_chapter_*' \
+	  || { rc=$$?; echo "make test: ERROR: pytest tests ampcore exited with $$rc$$( ((rc == 5)) && echo ' (no tests collected)')" >&2; exit $$rc; }
 	@if $(HAVE_NOTEBOOKS); then \
-	  set -x; pytest -o addopts="" -ra --strict-markers --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider notebooks/ \
+	  set -x; rm -rf _build/executed; $(NBVAL) notebooks/ \
 	    || { rc=$$?; echo "make test: ERROR: nbval on notebooks/ exited with $$rc$$( ((rc == 5)) && echo ' (no tests collected)')" >&2; exit $$rc; }; \
+	  python -m pytest -p no:cacheprovider tests/test_chapter_*.py \
+	    || { rc=$$?; echo "make test: ERROR: the chapter claim tests exited with $$rc" >&2; exit $$rc; }; \
 	else \
 	  echo "make test: nbval skipped: there are no notebooks in notebooks/ yet."; \
 	fi

@@ -1,35 +1,136 @@
 """ampcore: the tested core of *ampbook*, on the information-theoretic limit to data amplification.
 
 Watts & Crow (MLST 2025, arXiv:2412.18041) argue that a generator trained on N events cannot add
-information, and give the bound ``2 ln N_G >= 3 ln N``. This package implements the pieces needed
-to derive and test it:
+information, and give the bound ``2 ln N_G >= 3 ln N``. This package is in three layers, and
+imports only go downward (core ← studies ← book ← cli):
 
-* :mod:`ampcore.information` — histogram entropies, the Goldilocks bin width, measured M;
-* :mod:`ampcore.bound` — the bound and its reconstructed general form;
-* :mod:`ampcore.amplify` — GenCopy and comparison amplifiers;
-* :mod:`ampcore.divergence` — the kNN Kullback–Leibler divergence exactly as R ``FNN``;
-* :mod:`ampcore.experiment` — trials and grids of trials as tidy tables.
+* the **core**, re-exported here — pure functions and frozen dataclasses:
 
-Every public name of those modules is re-exported here; ``help(ampcore.<name>)`` shows its
-numpydoc docstring with the formula's provenance (Quoted / Reconstructed / Standard).
+  - :mod:`ampcore.laws` — the :class:`Law` protocol, test laws, reference samples;
+  - :mod:`ampcore.information` — histogram entropies, the Goldilocks bin width, measured M;
+  - :mod:`ampcore.bound` — the bound and its reconstructed general form;
+  - :mod:`ampcore.amplify` — amplifiers, fitted once and sampled at any size;
+  - :mod:`ampcore.divergence` — the kNN Kullback–Leibler divergence exactly as R ``FNN``;
+  - :mod:`ampcore.floor` — the floor of copy-based amplification, split into noise and bias;
+  - :mod:`ampcore.logspace` — the floor of amplification in ``ln x``;
+  - :mod:`ampcore.valley` — whether a sample resolves two close peaks;
+
+* :mod:`ampcore.studies` — one engine (trials, value-keyed seeds, executors, a resumable store)
+  and one module per study of the book;
+* :mod:`ampcore.book` — chapter support (parameters, records and glue, figures, the runner),
+  and :mod:`ampcore.cli`, the ``ampcore`` command.
+
+Names are imported on first use, so ``import ampcore`` (and the command line's arithmetic) does
+not pay for scipy.stats or pandas. ``help(ampcore.<name>)`` shows each numpydoc docstring with
+the formula's provenance (Quoted / Reconstructed / Standard).
 """
 
 from __future__ import annotations
 
-from . import amplify, bound, divergence, experiment, information
-from .amplify import *  # noqa: F403
-from .bound import *  # noqa: F403
-from .divergence import *  # noqa: F403
-from .experiment import *  # noqa: F403
-from .information import *  # noqa: F403
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-__all__ = [
-    "__version__",
-    *information.__all__,
-    *bound.__all__,
-    *amplify.__all__,
-    *divergence.__all__,
-    *experiment.__all__,
-]
+# public name -> core module that defines it
+_EXPORTS: dict[str, str] = {}
+for _module, _names in {
+    "laws": ["Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference"],
+    "information": [
+        "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy",
+        "sample_entropy", "goldilocks_width", "bin_width", "effective_m",
+        "differential_renyi_entropy",
+    ],
+    "bound": [
+        "information_content", "satisfies_bound", "min_generated_events", "min_gain", "generated_m", "bound_table",
+    ],
+    "amplify": [
+        "Amplified", "Amplifier", "FittedModel", "GenCopy", "GenCopyLog", "Bootstrap", "KDE",
+        "RefitNormal", "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel",
+        "kde_bandwidth", "gencopy", "gencopy_chunks", "gencopy_log", "bootstrap",
+        "smoothed_bootstrap", "refit_normal", "generate", "reamplify", "AMPLIFIERS",
+    ],
+    "divergence": [
+        "TieWarning", "kl_divergence", "kl_distance", "resistor_average", "normal_kl",
+        "histogram_kl", "kl_divergence_chunks",
+    ],
+    "floor": ["FloorTerms", "fisher_information", "floor_terms", "kl_by_region"],
+    "logspace": ["log_floor"],
+    "valley": ["Valley", "valley_depth", "true_valley_depth", "valley_table"],
+}.items():
+    for _name in _names:
+        _EXPORTS[_name] = _module
+del _module, _names, _name
+
+_MODULES = ("laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "studies", "book", "cli")
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or a submodule) the first time it is used (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'ampcore' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS, *_MODULES})
+
+
+if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports lazily
+    from .amplify import (
+        AMPLIFIERS,
+        KDE,
+        Amplified,
+        Amplifier,
+        Bootstrap,
+        BootstrapModel,
+        FittedModel,
+        GenCopy,
+        GenCopyLog,
+        HistogramModel,
+        KDEModel,
+        NormalModel,
+        RefitNormal,
+        bootstrap,
+        gencopy,
+        gencopy_chunks,
+        gencopy_log,
+        generate,
+        kde_bandwidth,
+        reamplify,
+        refit_normal,
+        smoothed_bootstrap,
+    )
+    from .bound import bound_table, generated_m, information_content, min_gain, min_generated_events, satisfies_bound
+    from .divergence import (
+        TieWarning,
+        histogram_kl,
+        kl_distance,
+        kl_divergence,
+        kl_divergence_chunks,
+        normal_kl,
+        resistor_average,
+    )
+    from .floor import FloorTerms, fisher_information, floor_terms, kl_by_region
+    from .information import (
+        Histogram,
+        bin_width,
+        differential_renyi_entropy,
+        effective_m,
+        goldilocks_width,
+        histogram,
+        histogram_entropy,
+        nn_entropy,
+        renyi_entropy,
+        sample_entropy,
+    )
+    from .laws import Law, LogLaw, Reference, TwoPeaks, law_fingerprint, law_name
+    from .logspace import log_floor
+    from .valley import Valley, true_valley_depth, valley_depth, valley_table

@@ -16,43 +16,31 @@ missing, a chapter that failed). Errors are one line on stderr; ``--traceback`` 
 traceback as well.
 
 Every number comes from the tested functions of :mod:`ampcore` (the formulas and their provenance
-are documented there); chapter parameters are checked with
-:func:`ampcore.notebook.check_parameters` before anything runs, and chapters are executed with
-:func:`ampcore.notebook.execute_chapter` (papermill), never over the source notebook.
+are documented there); chapter parameters are parsed by their declared type and checked against
+the chapter's own rules (:func:`ampcore.book.parameters.chapter_spec`) before anything runs, and
+chapters are executed with :func:`ampcore.book.runner.execute_chapter` (papermill), never over the
+source notebook. The chapters are found in the repository around the current folder (or
+``--notebooks DIR``, or ``$AMPBOOK_NOTEBOOKS``).
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import datetime as _dt
-import json
 import logging
 import math
 import os
-import re
-import shlex
 import sys
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-__all__ = [
-    "main",
-    "Chapter",
-    "find_chapters",
-    "resolve_chapter",
-    "parse_value",
-    "rerun_commands",
-]
+__all__ = ["main", "build_parser", "PROG"]
 
 PROG = "ampcore"
-NOTEBOOKS_ENV = "AMPBOOK_NOTEBOOKS"
-_CHAPTER_RE = re.compile(r"^(\d{2})_([A-Za-z0-9_]+)\.ipynb$")
 
 
 class UsageError(Exception):
@@ -72,132 +60,6 @@ class _Parser(argparse.ArgumentParser):
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
-
-
-# --------------------------------------------------------------------------------------------------
-# chapters: find them, read their parameters, build the re-run commands
-
-
-@dataclass(frozen=True)
-class Chapter:
-    """A chapter notebook ``notebooks/NN_topic.ipynb``."""
-
-    path: Path
-    number: str
-    topic: str
-
-    @property
-    def stem(self) -> str:
-        """``NN_topic``."""
-        return self.path.stem
-
-    @property
-    def title(self) -> str:
-        """The notebook's first ``#`` heading (or its file name)."""
-        try:
-            cells = json.loads(self.path.read_text(encoding="utf-8")).get("cells", [])
-        except (OSError, ValueError):
-            return self.stem
-        for cell in cells:
-            if cell.get("cell_type") == "markdown":
-                text = "".join(cell.get("source", []))
-                match = re.search(r"^#\s+(.+?)\s*$", text, flags=re.MULTILINE)
-                if match:
-                    return match.group(1)
-        return self.stem
-
-    def parameters(self) -> dict[str, dict[str, Any]]:
-        """name → ``{"name", "inferred_type_name", "default", "help"}``, in the cell's order."""
-        from .notebook import chapter_parameters
-
-        return chapter_parameters(self.path)
-
-
-def notebooks_dir(option: str | os.PathLike[str] | None = None) -> Path:
-    """The chapter folder: `option`, else ``$AMPBOOK_NOTEBOOKS``, else ``<repo>/notebooks``."""
-    if option is not None:
-        folder, source = Path(option), "--notebooks"
-    elif os.environ.get(NOTEBOOKS_ENV):
-        folder, source = Path(os.environ[NOTEBOOKS_ENV]), f"${NOTEBOOKS_ENV}"
-    else:
-        folder, source = Path(__file__).resolve().parents[1] / "notebooks", "the default"
-    if not folder.is_dir():
-        raise Failure(
-            f"no chapter folder at {str(folder)!r} ({source}); pass --notebooks DIR or set "
-            f"{NOTEBOOKS_ENV} to the book's notebooks/ folder"
-        )
-    return folder
-
-
-def find_chapters(folder: str | os.PathLike[str]) -> list[Chapter]:
-    """Every ``NN_topic.ipynb`` in `folder`, in chapter order."""
-    chapters = []
-    for path in sorted(Path(folder).glob("*.ipynb")):
-        match = _CHAPTER_RE.match(path.name)
-        if match:
-            chapters.append(Chapter(path=path, number=match.group(1), topic=match.group(2)))
-    return chapters
-
-
-def resolve_chapter(name: str, chapters: Sequence[Chapter]) -> Chapter:
-    """The chapter called `name`: its topic (``normal``), number (``04``) or stem (``04_normal``)."""
-    key = Path(name).name
-    key = key[: -len(".ipynb")] if key.endswith(".ipynb") else key
-    for chapter in chapters:
-        if key in (chapter.topic, chapter.stem, chapter.number) or (
-            key.isdigit() and int(key) == int(chapter.number)
-        ):
-            return chapter
-    known = ", ".join(chapter.topic for chapter in chapters) or "(none: the folder has no NN_topic.ipynb)"
-    raise UsageError(f"unknown chapter {name!r}; choose one of: {known}")
-
-
-def parse_value(text: str) -> Any:
-    """A ``-p NAME VALUE`` value: YAML (ints, floats, lists, true/false), as papermill's ``-y``.
-
-    Examples
-    --------
-    >>> parse_value("5000"), parse_value("2.5"), parse_value("[1, 10]"), parse_value("abc")
-    (5000, 2.5, [1, 10], 'abc')
-    """
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        try:
-            return ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            return text
-
-
-def _shell_value(default: str) -> str:
-    """A parameter's default as one shell word (``1_000_000`` and ``[1, 10]`` both survive)."""
-    return shlex.quote(default.strip())
-
-
-def rerun_commands(
-    chapter: Chapter, *, notebooks_prefix: str = "notebooks", runs: str = "_build/runs"
-) -> tuple[str, str]:
-    """The ``ampcore chapter run`` and ``papermill`` commands that re-run `chapter` at its defaults.
-
-    Scalars go to papermill with ``-p``; lists with ``-y`` (papermill's ``-p`` would pass them as
-    strings).
-    """
-    params = chapter.parameters()
-    cli = [f"ampcore chapter run {chapter.topic}"]
-    pm = [
-        f"papermill -k python3 --cwd {notebooks_prefix} {notebooks_prefix}/{chapter.path.name} "
-        f"{runs}/{chapter.path.name}"
-    ]
-    for name, info in params.items():
-        default = str(info.get("default", "")).strip()
-        cli.append(f"-p {name} {_shell_value(default)}")
-        if default.startswith(("[", "(", "{")):
-            pm.append(f"-y {shlex.quote(f'{name}: {default}')}")
-        else:
-            pm.append(f"-p {name} {_shell_value(default)}")
-    return " \\\n    ".join(cli), " \\\n    ".join(pm)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -416,8 +278,13 @@ def cmd_kld(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chapters_from(args: argparse.Namespace) -> list[Chapter]:
-    folder = notebooks_dir(args.notebooks)
+def _chapters_from(args: argparse.Namespace) -> list[Any]:
+    from .book.runner import BookNotFound, find_chapters, notebooks_dir
+
+    try:
+        folder = notebooks_dir(args.notebooks)
+    except BookNotFound as exc:
+        raise Failure(str(exc)) from exc
     chapters = find_chapters(folder)
     if not chapters:
         raise Failure(f"no chapter notebooks (NN_topic.ipynb) in {str(folder)!r}")
@@ -428,20 +295,25 @@ def cmd_chapter_list(args: argparse.Namespace) -> int:
     chapters = _chapters_from(args)
     for chapter in chapters:
         print(f"{chapter.topic}  ({chapter.path.name})  {chapter.title}")
-        params = chapter.parameters()
+        params = _spec(chapter).parameters
         if not params:
             print("    (no parameters cell)")
         width = max((len(name) for name in params), default=0)
-        for name, info in params.items():
-            kind = info.get("inferred_type_name") or "?"
-            default = info.get("default")
-            help_text = info.get("help") or ""
-            print(f"    -p {name:<{width}}  {kind:<6} default {default}" + (f"  {help_text}" if help_text else ""))
+        for name, p in params.items():
+            rule = "; ".join([p.describe(), *p.relations])
+            print(f"    -p {name:<{width}}  default {p.default!r}  {p.help}  ({rule})")
     print(f"\nre-run one: {PROG} chapter run TOPIC -p NAME VALUE ... (see '{PROG} chapter run --help')")
     return 0
 
 
-def _run_dir(option: str | None, chapter: Chapter) -> tuple[Path, Path, bool]:
+def _spec(chapter: Any) -> Any:
+    try:
+        return chapter.spec()
+    except (ValueError, SyntaxError) as exc:
+        raise Failure(f"chapter {chapter.topic}: its parameters cell cannot be read ({exc})") from exc
+
+
+def _run_dir(option: str | None, chapter: Any) -> tuple[Path, Path, bool]:
     """(output notebook, output html, whether the folder was made here)."""
     source = chapter.path.resolve()
     if option is None:
@@ -478,20 +350,19 @@ def _run_dir(option: str | None, chapter: Chapter) -> tuple[Path, Path, bool]:
     return notebook, html, made
 
 
-def _check_chapter_parameters(chapter: Chapter, pairs: Sequence[Sequence[str]]) -> dict[str, Any]:
-    from .notebook import check_parameters
-
-    known = chapter.parameters()
+def _check_chapter_parameters(chapter: Any, pairs: Sequence[Sequence[str]]) -> dict[str, Any]:
+    spec = _spec(chapter)
     values: dict[str, Any] = {}
-    for name, text in pairs:
-        if name not in known:
-            takes = ", ".join(known) or "no parameters"
-            raise UsageError(f"unknown parameter {name!r} for chapter {chapter.topic}; it takes: {takes}")
-        values[name] = parse_value(text)
     try:
-        return check_parameters(**values)
+        for name, text in pairs:
+            if name not in spec:
+                takes = ", ".join(spec) or "no parameters"
+                raise UsageError(f"unknown parameter {name!r} for chapter {chapter.topic}; it takes: {takes}")
+            values[name] = spec.parameters[name].parse_text(text)
+        checked = spec.check(values)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"chapter {chapter.topic}: {str(exc).rstrip('.')}") from exc
+    return {name: checked[name] for name in values}
 
 
 @contextlib.contextmanager
@@ -508,11 +379,14 @@ def _quiet_papermill() -> Iterator[None]:
 
 def cmd_chapter_run(args: argparse.Namespace) -> int:
     from ._validation import check_int
-    from .notebook import execute_chapter
+    from .book.runner import execute_chapter, resolve_chapter
 
     _check(check_int, args.timeout, "timeout", minimum=1)
     chapters = _chapters_from(args)
-    chapter = resolve_chapter(args.name, chapters)
+    try:
+        chapter = resolve_chapter(args.name, chapters)
+    except LookupError as exc:
+        raise UsageError(str(exc.args[0])) from exc
     params = _check_chapter_parameters(chapter, args.param or [])
     notebook, html, made = _run_dir(args.output, chapter)
     folder = notebook.parent
@@ -527,7 +401,7 @@ def cmd_chapter_run(args: argparse.Namespace) -> int:
                     execute_chapter(chapter.path, tmp_nb, params, progress=not args.no_progress, timeout=args.timeout)
             except Exception as exc:  # papermill's PapermillExecutionError and kernel errors
                 raise Failure(f"chapter {chapter.topic} failed: {_one_line(exc)}") from exc
-            _render_html(tmp_nb, tmp_html, title=f"{chapter.title} ({shown})")
+            _render_html(tmp_nb, tmp_html, title=f"{chapter.title} ({shown})", book=chapter.path.parent.parent)
         ok = True
     finally:
         if not ok and made:
@@ -549,35 +423,12 @@ def _one_line(exc: BaseException) -> str:
     return text[-1] if text else type(exc).__name__
 
 
-_MATHJAX_SENTINEL = "ampcore-local-mathjax.js"
-# the book's own offline MathJax 3 (make mathjax), when ampcore runs from the repository
-_LOCAL_MATHJAX = Path(__file__).resolve().parents[1] / "book" / "_static" / "mathjax" / "tex-svg.js"
+def _render_html(notebook: Path, target: Path, *, title: str, book: Path) -> None:
+    """Standalone HTML; the book's offline MathJax is embedded when the book has it."""
+    from .book.runner import render_html
 
-
-def _render_html(notebook: Path, target: Path, *, title: str) -> None:
-    """Standalone HTML: figures embedded; MathJax embedded too when the book's copy is present."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(str(notebook), as_version=4)  # type: ignore[no-untyped-call]
-    nb.metadata["title"] = title
-    local = _LOCAL_MATHJAX.is_file()
-    # nbformat and nbconvert ship no type hints
-    exporter = HTMLExporter(mathjax_url=_MATHJAX_SENTINEL) if local else HTMLExporter()  # type: ignore[no-untyped-call]
-    body, _ = exporter.from_notebook_node(nb)
-    if local:  # replace the CDN script by an inline MathJax 3 that reads $...$ too: works offline
-        config = (
-            "<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']],"
-            " processEscapes: true}, svg: {fontCache: 'global'}};</script>"
-        )
-        script = _LOCAL_MATHJAX.read_text(encoding="utf-8")
-        body = re.sub(
-            rf'<script[^>]*src="{re.escape(_MATHJAX_SENTINEL)}"[^>]*>\s*</script>',
-            lambda _: f"{config}\n<script>{script}</script>",
-            body,
-            count=1,
-        )
-    target.write_text(body, encoding="utf-8")
+    mathjax = book / "book" / "_static" / "mathjax" / "tex-svg.js"
+    render_html(notebook, target, title=title, mathjax=mathjax if mathjax.is_file() else None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -585,6 +436,7 @@ def _render_html(notebook: Path, target: Path, *, title: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``ampcore`` argument parser (sub-commands bound, amplify, kld, chapter list/run)."""
     parser = _Parser(
         prog=PROG,
         formatter_class=_formatter,
@@ -662,13 +514,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     csub = chapter.add_subparsers(dest="chapter_command", metavar="ACTION", parser_class=_Parser)
     csub.required = True
-    notebooks_help = f"chapter folder (default ${NOTEBOOKS_ENV}, else the repository's notebooks/)"
+    notebooks_help = "chapter folder (default $AMPBOOK_NOTEBOOKS, else notebooks/ of the repository around the current folder)"
 
     p = csub.add_parser(
         "list",
         help="chapters with their parameters, types, defaults and help",
         formatter_class=_formatter,
-        description="Every chapter notebook with its parameters (read from its `parameters` cell by papermill).",
+        description="Every chapter notebook with its parameters, defaults and rules (read from its `parameters` cell).",
         epilog="example:\n  ampcore chapter list",
     )
     p.add_argument("--notebooks", metavar="DIR", help=notebooks_help)
@@ -681,8 +533,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Execute a chapter notebook with papermill at new parameters, render it to standalone\n"
             "HTML with nbconvert, and print both paths. The source notebook is never written.\n"
-            "Values are YAML: 5000, 2.5, '[1, 10, 100]'. Unknown names and bad values are refused\n"
-            "before anything runs (papermill would only warn)."
+            "Values are read by the parameter's declared type: 5000, 2.5, 1e-3, '[1, 10, 100]'.\n"
+            "Unknown names and bad values are refused before anything runs (papermill would only warn)."
         ),
         epilog=(
             "examples:\n"

@@ -34,15 +34,17 @@ import os
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.spatial import cKDTree
 
 from ._validation import check_choice, check_int, check_law
 from .information import histogram
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from scipy.spatial import cKDTree
 
 __all__ = [
     "TieWarning",
@@ -225,7 +227,7 @@ def _prepare_sorted(points: np.ndarray) -> np.ndarray:
     """The 1-D sample as a sorted float64 array, copied only if it has to be.
 
     A sample that is already sorted, float64 and contiguous (a
-    :class:`~ampcore.experiment.Reference`) is used as it is: no copy, no sort. Otherwise this is
+    :class:`~ampcore.laws.Reference`) is used as it is: no copy, no sort. Otherwise this is
     the only copy: the conversion to float64 happens while copying, then it is sorted in place.
     """
     values = points[:, 0]
@@ -358,6 +360,8 @@ def _sorted_terms(xs: np.ndarray, ys: np.ndarray, k: int, threads: int = 1) -> _
 
 
 def _prepare_tree(points: np.ndarray) -> cKDTree:
+    from scipy.spatial import cKDTree
+
     return cKDTree(points.astype(np.float64, copy=False))
 
 
@@ -938,6 +942,8 @@ def histogram_kl(
     outside = (lefts < low) | (rights > high) | np.isneginf(mean_log_p)
     contribution = np.where(outside, np.inf, prob * (np.log(prob / delta) - mean_log_p))
     if per_bin:
+        import pandas as pd
+
         return pd.DataFrame(
             {"left": lefts, "right": rights, "probability": prob, "contribution": contribution}
         )

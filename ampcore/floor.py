@@ -8,8 +8,8 @@ gain brings the divergence below ``KL(q_Δ‖p)`` (computed exactly by
 ``E[KL(q_Δ‖p)] ≈ (B_occ − 1)/(2N) + Δ²·J/24``
 
 (bin-count noise plus binning bias, J the Fisher information of the location family of p),
-:func:`fisher_information` computes J, and :func:`floor_scan` tabulates both the approximation
-and the exact value over the Goldilocks statistic M and several seeds.
+:func:`fisher_information` computes J (:func:`ampcore.studies.floor_scan` tabulates the
+approximation and the exact value over M and several training samples).
 
 All values are in nats.
 
@@ -22,20 +22,20 @@ it is not in Watts & Crow 2025.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import integrate
 
-from ._rng import RNGLike, normalize_rng
-from ._validation import as_sample_1d, check_choice, check_finite, check_int, check_law, check_positive
-from .divergence import histogram_kl
-from .information import bin_width, effective_m, histogram
+from ._validation import as_sample_1d, check_finite, check_law, check_positive
+from .information import histogram
 
-__all__ = ["FloorTerms", "fisher_information", "floor_terms", "floor_scan"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["FloorTerms", "fisher_information", "floor_terms", "kl_by_region"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,8 @@ def fisher_information(law: Any) -> float:
     >>> round(fisher_information(stats.lognorm(1.0)) / (2 * np.e**2), 5)
     1.0
     """
+    from scipy import integrate
+
     check_law(law)
     lo, hi = float(law.ppf(1e-12)), float(law.ppf(1.0 - 1e-12))
 
@@ -207,89 +209,51 @@ def floor_terms(
     )
 
 
-def floor_scan(
-    law: Any,
-    n: int,
-    m_values: ArrayLike,
-    *,
-    seeds: int = 5,
-    entropy: str = "nn",
-    rng: RNGLike = None,
-) -> pd.DataFrame:
-    """Exact floor ``KL(q_Δ‖p)`` and its two-term approximation over M, for several training samples.
+def kl_by_region(table: pd.DataFrame, edges: Sequence[float] | np.ndarray, labels: Sequence[str]) -> pd.Series:
+    """Add up per-bin KL contributions over regions of the x axis.
 
     Parameters
     ----------
-    law : frozen scipy.stats continuous distribution
-        The true law p (also used for the exact KL and for J).
-    n : int
-        Training events N, ``n >= 2``.
-    m_values : array_like of float
-        Goldilocks statistics M > 0; ``Δ = e^h N^(-1/M)``.
-    seeds : int, optional
-        Number of independent training samples (rows per M), ``>= 1``.
-    entropy : {"nn", "law"}, optional
-        Where h comes from: the nearest-neighbour estimate of each training sample (the authors'
-        2022 rule; default) or the law's exact entropy.
-    rng : int, Generator or None
-        Random source of the training samples.
+    table : pandas.DataFrame
+        ``histogram_kl(..., per_bin=True)`` output (columns ``left``, ``right``,
+        ``contribution``).
+    edges : sequence of float
+        Increasing region boundaries, ``len(labels) + 1`` of them; use ``-inf``/``inf`` at the
+        ends to cover everything. A bin belongs to the region that holds its midpoint.
+    labels : sequence of str
+        Region names.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per (seed, M) with columns ``seed, m, width, m_eff, occupied_bins, noise, bias,
-        approx, exact`` (nats). The same training sample serves every M of a seed.
-
-    Raises
-    ------
-    TypeError, ValueError
-        On a bad law, ``n < 2``, an empty or non-positive `m_values`, ``seeds < 1`` or an unknown
-        `entropy`.
+    pandas.Series
+        Contribution (nats) per region, indexed by `labels`; the values sum to the total
+        divergence when the edges cover every bin.
 
     Notes
     -----
-    Provenance: Reconstructed (our experiment design; the pieces are documented in
-    :func:`floor_terms` and :func:`ampcore.divergence.histogram_kl`).
+    Provenance: Standard (the KL sum over bins is additive, ``DESIGN.md`` §4 for the floor).
 
     Examples
     --------
-    >>> from scipy import stats
-    >>> table = floor_scan(stats.norm(), 2000, [2.0, 3.0], seeds=2, rng=0)
-    >>> table.shape, sorted(table["m"].unique().tolist())
-    ((4, 9), [2.0, 3.0])
-    >>> bool((table["exact"] > 0).all())
-    True
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"left": [0.0, 1.0, 2.0], "right": [1.0, 2.0, 3.0],
+    ...                   "contribution": [0.01, -0.002, 0.005]})
+    >>> kl_by_region(t, [-np.inf, 1.0, np.inf], ["low", "high"]).round(3).tolist()
+    [0.01, 0.003]
     """
-    check_law(law)
-    n = check_int(n, "n", minimum=2)
-    seeds = check_int(seeds, "seeds", minimum=1)
-    check_choice(entropy, "entropy", ("nn", "law"))
-    ms = np.atleast_1d(np.asarray(m_values, dtype=np.float64))
-    if ms.ndim != 1 or ms.size == 0 or not np.all(np.isfinite(ms) & (ms > 0)):
-        raise ValueError(f"`m_values` must be a non-empty 1-D list of finite numbers > 0; got {m_values!r}.")
-    gen = normalize_rng(rng)
-    fisher = fisher_information(law)
-    rows = []
-    for seed in range(seeds):
-        x = np.asarray(law.rvs(size=n, random_state=gen), dtype=np.float64)
-        origin = float(x.min())
-        for m in ms:
-            if entropy == "law":
-                width = bin_width(x, float(m), law=law)
-            else:
-                width = bin_width(x, float(m), method="nn")
-            terms = floor_terms(x, width, fisher=fisher, origin=origin)
-            rows.append(
-                {
-                    "seed": seed,
-                    "m": float(m),
-                    "width": width,
-                    "m_eff": effective_m(x, width, origin=origin),
-                    "occupied_bins": terms.occupied_bins,
-                    "noise": terms.noise,
-                    "bias": terms.bias,
-                    "approx": terms.total,
-                    "exact": histogram_kl(x, width, origin=origin, law=law),
-                }
-            )
-    return pd.DataFrame(rows)
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame) or not {"left", "right", "contribution"} <= set(table.columns):
+        raise TypeError("`table` must be the per-bin DataFrame of histogram_kl(..., per_bin=True).")
+    e = np.asarray(edges, dtype=np.float64)
+    names = [str(s) for s in labels]
+    if e.ndim != 1 or e.size != len(names) + 1:
+        raise ValueError(f"`edges` must have len(labels) + 1 = {len(names) + 1} values; got {e.size}.")
+    if np.any(np.diff(e) <= 0):
+        raise ValueError(f"`edges` must be strictly increasing; got {e.tolist()}.")
+    mid = 0.5 * (table["left"].to_numpy() + table["right"].to_numpy())
+    which = np.searchsorted(e, mid, side="right") - 1
+    valid = (which >= 0) & (which < len(names))
+    sums = np.zeros(len(names))
+    np.add.at(sums, which[valid], table["contribution"].to_numpy()[valid])
+    return pd.Series(sums, index=names, name="contribution")

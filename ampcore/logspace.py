@@ -2,9 +2,9 @@
 
 Use this for positive, skewed laws (a LogNormal) where equal-width bins in x are too wide at the
 steep rise near 0 and nearly empty in the long tail. The amplifier itself is
-:func:`ampcore.amplify.gencopy_log` (``amplifier="gencopy-log"`` in
-:func:`ampcore.experiment.run_grid`); here :class:`LogLaw` is the law of ``ln X`` and
-:func:`log_floor` the exact divergence that log-space copies approach as G grows.
+:class:`ampcore.amplify.GenCopyLog` (``amplifier="gencopy-log"`` in :func:`ampcore.studies.run_grid`);
+the law of ``ln X`` is :class:`ampcore.laws.LogLaw`, and :func:`log_floor` is the exact
+divergence that log-space copies approach as G grows.
 
 Provenance: KL divergence is invariant under a smooth bijection (here ``y = ln x``), so the
 divergence of the amplified density from p in x equals that of its image in ln x from the law of
@@ -15,84 +15,19 @@ in log space is Reconstructed (ours): the summaries of Watts & Crow 2025 only sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
-from ._rng import RNGLike, normalize_rng
-from ._validation import as_positive_sample, check_law, check_positive
+from ._validation import as_positive_sample, check_positive
 from .divergence import histogram_kl
+from .laws import LogLaw
 
-__all__ = ["LogLaw", "log_floor"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-
-@dataclass(frozen=True)
-class LogLaw:
-    """The law of ``Y = ln X`` for a frozen scipy.stats law of a positive X.
-
-    It offers what :func:`ampcore.divergence.histogram_kl` and the samplers need: ``logpdf``,
-    ``pdf``, ``cdf``, ``rvs``, ``support`` and ``entropy``.
-
-    Parameters
-    ----------
-    law : frozen scipy.stats continuous distribution
-        The law of X; its support must lie in ``[0, inf)``.
-
-    Notes
-    -----
-    ``ln q(y) = ln p(e^y) + y`` and ``F_Y(y) = F_X(e^y)`` (change of variables);
-    ``h(Y) = h(X) − E[ln X]``. Provenance: Standard (change of variables; Cover & Thomas 2006,
-    §8.6). For ``lognorm(s, scale=e^μ)`` this is ``norm(μ, s)``.
-
-    Examples
-    --------
-    >>> from scipy import stats
-    >>> y = LogLaw(stats.lognorm(1.0))
-    >>> round(float(y.logpdf(0.3)), 10) == round(float(stats.norm.logpdf(0.3)), 10)
-    True
-    >>> round(y.entropy(), 4), round(float(stats.norm().entropy()), 4)
-    (1.4189, 1.4189)
-    """
-
-    law: Any
-
-    def __post_init__(self) -> None:
-        check_law(self.law)
-        low, _ = self.law.support()
-        if not low >= 0:
-            raise ValueError(f"`law` must have support in [0, inf) to take logs; its support starts at {low!r}.")
-
-    def logpdf(self, y: ArrayLike) -> np.ndarray:
-        """``ln p_X(e^y) + y``."""
-        ys = np.asarray(y, dtype=np.float64)
-        with np.errstate(over="ignore"):
-            return np.asarray(self.law.logpdf(np.exp(ys)), dtype=np.float64) + ys
-
-    def pdf(self, y: ArrayLike) -> np.ndarray:
-        """Density of ``ln X``."""
-        return np.asarray(np.exp(self.logpdf(y)), dtype=np.float64)
-
-    def cdf(self, y: ArrayLike) -> np.ndarray:
-        """``F_X(e^y)``."""
-        with np.errstate(over="ignore"):
-            return np.asarray(self.law.cdf(np.exp(np.asarray(y, dtype=np.float64))), dtype=np.float64)
-
-    def rvs(self, size: int | tuple[int, ...] = 1, random_state: RNGLike = None) -> np.ndarray:
-        """Draws of ``ln X`` (the logs of draws of X)."""
-        return np.log(np.asarray(self.law.rvs(size=size, random_state=normalize_rng(random_state)), dtype=np.float64))
-
-    def support(self) -> tuple[float, float]:
-        """``(ln low, ln high)`` of X's support (``-inf`` for low = 0)."""
-        low, high = self.law.support()
-        with np.errstate(divide="ignore"):
-            return float(np.log(low)), float(np.log(high))
-
-    def entropy(self) -> float:
-        """``h(ln X) = h(X) − E[ln X]`` in nats (E by scipy's ``expect`` quadrature)."""
-        return float(self.law.entropy()) - float(self.law.expect(np.log))
+__all__ = ["log_floor"]
 
 
 def log_floor(x: ArrayLike, width: float, *, law: Any, origin: float | None = None, per_bin: bool = False) -> float | pd.DataFrame:

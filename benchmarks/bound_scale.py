@@ -1,8 +1,8 @@
 """Goal 5: the bound N_G >= N^(3/2) checked at scale: KLD of GenCopy data and of MC data.
 
 N = 1e3, 1e4, 1e5 with G = 1, ceil(sqrt(N)) and ceil(2 sqrt(N)) (and 4 sqrt(N) for N <= 1e4),
-so N_G reaches 6.3e7 > N^(3/2) = 3.2e7 at N = 1e5. Each trial is ``run_trial`` (training
-sample, GenCopy at M = 2.5, KLD against a 2e6-event N(0,1) Reference, MC sample of the same
+so N_G reaches 6.3e7 > N^(3/2) = 3.2e7 at N = 1e5. Each trial is one call of
+``ampcore.studies.measure_gain``, the measure of ``run_grid`` (training sample, GenCopy at M = 2.5, KLD against a 2e6-event N(0,1) Reference, MC sample of the same
 size and its KLD, the exact floor), in one child process whose peak RSS is reported.
 """
 
@@ -28,14 +28,18 @@ def gains(n: int) -> list[int]:
 
 
 def child() -> None:
-    from ampcore import Reference, run_trial, trial_seed
+    from ampcore import Reference
+    from ampcore.studies import Trial, measure_gain
 
     reference = Reference.draw(stats.norm(), REFERENCE_SIZE, rng=1, name="normal")
+    context = {"references": {"normal": reference}}
     rows = []
     for n in NS:
         for gain in gains(n):
             start = time.perf_counter()
-            rec = run_trial(reference, n, gain, m=M, k=K, seed=trial_seed(ROOT, "normal", n, 0))
+            trial = Trial.make(law="normal", n=n, replicate=0, seed=ROOT, m=M, gain=gain, amplifier="gencopy",
+                               k=K, baseline=True, entropy_method="nn", regions=None)
+            rec = measure_gain(trial, context)
             rows.append({
                 "n": n, "gain": gain, "n_generated": rec["n_generated"],
                 "n_to_1.5": n**1.5, "bound": rec["bound"],

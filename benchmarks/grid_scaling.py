@@ -15,7 +15,7 @@ import time
 
 from scipy import stats
 
-from ampcore import run_grid
+from ampcore.studies import run_grid
 
 from . import write_results
 
@@ -24,8 +24,6 @@ ARGS = ({"normal": stats.norm()}, [5000, 20000], [2.0, 3.0], [50, 200])
 
 
 def main() -> None:
-    import ampcore.experiment as experiment
-
     # start-up cost of a process pool: 8 tiny trials, first pool of this process (forkserver)
     start = time.perf_counter()
     run_grid({"normal": stats.norm()}, [100], [2.0], [1, 2], replicates=4, reference_size=1000, workers=2)
@@ -34,13 +32,9 @@ def main() -> None:
     tables = {}
     runs = [("1_thread", 1, 1), ("2", 2, -1)] * 2 + [("1_default", 1, -1)]
     for label, workers, threads in runs:
-        experiment._KLD_WORKERS = threads  # private knob: threads of each in-process KLD
-        try:
-            start = time.perf_counter()
-            tables[label] = run_grid(*ARGS, workers=workers, **GRID)
-            seconds = time.perf_counter() - start
-        finally:
-            experiment._KLD_WORKERS = -1
+        start = time.perf_counter()
+        tables[label] = run_grid(*ARGS, workers=workers, threads=threads if workers == 1 else None, **GRID).frame
+        seconds = time.perf_counter() - start
         times[label] = min(seconds, times.get(label, float("inf")))
         print(f"{label}: {seconds:.1f} s", flush=True)
     same = all(t.equals(tables["2"]) for t in tables.values())

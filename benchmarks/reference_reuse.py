@@ -16,7 +16,8 @@ import time
 import numpy as np
 from scipy import stats
 
-from ampcore import Reference, gencopy, kl_divergence, run_grid
+from ampcore import Reference, gencopy, kl_divergence
+from ampcore.studies import run_grid
 
 from . import timed, write_results
 

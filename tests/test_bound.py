@@ -74,3 +74,19 @@ def test_min_generated_events_is_the_threshold(n):
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_bound_table():
+    from ampcore import bound_table
+
+    t = bound_table([100, 2000], gain=45)
+    assert t.columns.tolist() == ["N", "min N_G = N^(3/2)", "min G = sqrt(N)", "information (bits)", "G = 45 satisfies"]
+    # 100^1.5 = 1000 exactly; 2000^1.5 = 89442.7 rounded up; 45 >= sqrt(2000) = 44.7 but 45 * 100 > 1000
+    assert t["min N_G = N^(3/2)"].tolist() == [1000, 89443]
+    assert t["min G = sqrt(N)"].tolist() == [10.0, 44.7]
+    assert t["information (bits)"].tolist() == [round(math.log2(100) / 2, 2), round(math.log2(2000) / 2, 2)]
+    assert t["G = 45 satisfies"].tolist() == [True, True]
+    assert bound_table([2000], gain=44)["G = 44 satisfies"].tolist() == [False]
+    assert bound_table([100]).columns.tolist()[-1] == "information (bits)"
+    with pytest.raises(ValueError, match="`gain` must be an integer >= 1; got 0"):
+        bound_table([100], gain=0)

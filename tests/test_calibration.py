@@ -1,19 +1,28 @@
-"""Tests of ampcore.calibration (instrument checks) and of the chapter 1-3 plotting helpers."""
+"""Tests of ampcore.studies.calibration: checks of the measuring instruments.
+
+(The differential Rényi entropy they use is tested in test_information.py, the figures in
+test_plotting.py.)
+"""
 
 from __future__ import annotations
 
+import json
 import math
-from pathlib import Path
+import shutil
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from scipy import stats
 
-from ampcore import plotting
-from ampcore.calibration import (
+from ampcore.studies import (
+    FNN_FIXTURES,
     NORMAL_PAIRS,
-    differential_renyi_entropy,
+    Discretisation,
+    EstimatorBias,
+    FixtureAgreement,
+    GeneratedM,
+    GoldilocksRecovery,
+    TieJitter,
     discretisation_check,
     estimator_bias,
     fnn_fixture_table,
@@ -22,54 +31,47 @@ from ampcore.calibration import (
     tie_jitter_scan,
 )
 
-FNN_DIR = Path(__file__).parent / "data" / "fnn"
-
-
-class TestDifferentialRenyi:
-    @pytest.mark.parametrize("alpha", [0.5, 2.0, 3.0])
-    def test_normal_closed_form(self, alpha):
-        sd = 1.7
-        want = math.log(sd * math.sqrt(2 * math.pi)) + math.log(alpha) / (2 * (alpha - 1))
-        assert differential_renyi_entropy(stats.norm(0, sd), alpha) == pytest.approx(want, abs=1e-8)
-
-    def test_shannon_limit(self):
-        assert differential_renyi_entropy(stats.norm(), 1.0) == pytest.approx(float(stats.norm().entropy()))
-        near = differential_renyi_entropy(stats.norm(), 1.0 + 1e-4)
-        assert near == pytest.approx(float(stats.norm().entropy()), abs=1e-4)
-
-    def test_rejects_bad_alpha(self):
-        with pytest.raises(ValueError, match="`alpha` must be finite and > 0; got 0.0"):
-            differential_renyi_entropy(stats.norm(), 0.0)
-
 
 class TestDiscretisationCheck:
     def test_tracks_prediction_at_moderate_width(self):
-        # n = 2e5, widths 0.05-0.2: the plug-in bias (B-1)/(2n) < 2e-4 and the O(D^2) term
-        # is < 3e-3 (probe: mean diffs 0.0005-0.002, sd 0.0013), so 0.006 is > 3 sd away.
-        t = discretisation_check(stats.norm(), [0.05, 0.1, 0.2], n=200_000, alphas=(1.0, 2.0), seeds=2, rng=3)
-        assert t.shape == (12, 5)
-        assert (t["measured"] - t["predicted"]).abs().max() < 0.006
+        # n = 1e6, widths 0.05-0.2: the plug-in bias (B-1)/(2n) < 5e-5 and the O(D^2) term is
+        # < 2e-3 (probe over 60 replicates: mean gaps -0.0000 to 0.0016, sd 0.0007), so 0.006 is
+        # > 6 sd away for each of the 12 values (false-failure chance < 1e-8).
+        t = discretisation_check(stats.norm(), [0.05, 0.1, 0.2], n=1_000_000, alphas=(1.0, 2.0), replicates=2, seed=3)
+        assert isinstance(t, Discretisation) and len(t) == 12
+        assert {"alpha", "width", "measured", "predicted", "gap"} <= set(t.frame.columns)
+        assert (t.frame["measured"] - t.frame["predicted"]).abs().max() < 0.006
+        assert t.max_gap(2.0) == pytest.approx(t.select(alpha=2.0)["gap"].abs().max())
+        assert t.gap(1.0).shape == (3, 2)  # widths x replicates
+        head = t.headline()
+        assert head["widest"] == 0.2 and head["max_gap_alpha_1"] == t.max_gap(1.0)
 
     def test_fails_for_coarse_bins(self):
-        # at D = 2 the approximation is off by ~0.14 nats (probe), far beyond noise (sd 0.003)
-        t = discretisation_check(stats.norm(), [2.0], n=100_000, seeds=1, rng=0)
-        assert (t["measured"] - t["predicted"]).iloc[0] > 0.08
+        # at D = 2 the approximation is off by 0.146 nats (probe, sd 0.006 over replicates):
+        # > 0.08 is 10 sd below the mean
+        t = discretisation_check(stats.norm(), [2.0], n=100_000, replicates=1, seed=0)
+        assert t.frame["gap"].iloc[0] > 0.08
 
     def test_validation(self):
         with pytest.raises(ValueError, match=r"`widths\[0\]` must be finite and > 0"):
             discretisation_check(stats.norm(), [0.0], n=100)
         with pytest.raises(ValueError, match="`n` must be an integer >= 2"):
             discretisation_check(stats.norm(), [0.1], n=1)
+        with pytest.raises(ValueError, match=r"`alphas\[0\]` must be finite and > 0"):
+            discretisation_check(stats.norm(), [0.1], n=100, alphas=[-1.0])
 
 
 class TestGoldilocksRecovery:
     def test_measured_m_tracks_chosen_m(self):
-        # N = 20000, 3 seeds: probe sd of measured M is < 0.02 at M <= 3, bias < 0.01;
-        # 0.06 is > 3 sd of a single value.
+        # N = 20000: probe over 200 replicates, measured M - M has sd 0.004 (M = 2) and 0.009
+        # (M = 3), bias < 0.01 for both laws; 0.06 is > 5 sd for each of the 12 values.
         laws = {"normal": stats.norm(), "lognormal": stats.lognorm(1.0)}
-        t = goldilocks_recovery(laws, [20_000], [2.0, 3.0], seeds=3, rng=4)
-        assert t.shape == (12, 6)
-        assert (t["m_measured"] - t["m"]).abs().max() < 0.06
+        t = goldilocks_recovery(laws, [20_000], [2.0, 3.0], replicates=3, seed=4)
+        assert isinstance(t, GoldilocksRecovery) and len(t) == 12
+        assert (t.frame["m_measured"] - t.frame["m"]).abs().max() < 0.06
+        head = t.headline()
+        assert set(head["recovery_by_m"]) == {"2", "3"}
+        assert max(head["recovery_worst_error"].values()) < 0.06
 
     def test_validation(self):
         with pytest.raises(TypeError, match="`laws` must be a non-empty mapping"):
@@ -79,18 +81,34 @@ class TestGoldilocksRecovery:
 
 
 class TestGeneratedM:
-    def test_gencopy_exact_and_iid_close(self):
-        # GenCopy keeps the histogram shape: the identity is exact up to rounding.
-        # Fresh draws: probe mean gap 0.02 at N=2000; with N=400 and one seed the sd of the gap
-        # is ~0.03, so 0.15 is a > 4 sd band.
-        t = generated_m_curve(stats.norm(), 400, [1, 20, 100], seeds=2, rng=2)
-        g = t[t["source"] == "gencopy"]
+    def test_gencopy_is_exact(self):
+        # GenCopy keeps the histogram shape: M_G = M_train ln N_G / ln N is exact up to rounding
+        t = generated_m_curve(stats.norm(), 400, [1, 20, 100], replicates=2, seed=2)
+        assert isinstance(t, GeneratedM) and len(t) == 2 * 3 * 2
+        g = t.select(source="gencopy")
         np.testing.assert_allclose(g["m_measured"], g["m_predicted"], rtol=1e-12)
-        i = t[t["source"] == "iid"]
-        assert (i["m_measured"] - i["m_predicted"]).abs().max() < 0.15
         # crossing: at N_G = 20 N = 8000 = N^{3/2}, M_G is 3 * M_train / 2
         row = g[g["gain"] == 20].iloc[0]
-        assert row["m_measured"] / (1.5 * t[(t["gain"] == 1) & (t["source"] == "gencopy")].iloc[0]["m_measured"]) == pytest.approx(1.0, rel=1e-12)
+        first = g[(g["gain"] == 1) & (g["replicate"] == row["replicate"])].iloc[0]
+        assert row["m_measured"] / (1.5 * first["m_measured"]) == pytest.approx(1.0, rel=1e-12)
+
+    def test_fresh_draws_are_close(self):
+        # Fresh draws carry the law's entropy at D, slightly above the training plug-in value.
+        # Probe at N = 2000 (200 replicates): gap mean 0.000 / -0.013 / -0.017 at G = 1 / 10 /
+        # 45, sd 0.012; |gap| < 0.08 is > 5 sd for each of the 6 values (chance < 1e-6).
+        t = generated_m_curve(stats.norm(), 2000, [1, 10, 45], replicates=2, seed=2)
+        i = t.select(source="iid")
+        assert (i["m_measured"] - i["m_predicted"]).abs().max() < 0.08
+
+    def test_crossing_of_the_bound(self):
+        # measured M of GenCopy is linear in ln N_G through M_train at N, so it reaches 3 where
+        # ln N_G = 3 ln N / M_train, exactly (log-linear interpolation is exact on a line)
+        t = generated_m_curve(stats.norm(), 400, [1, 10, 100], m=2.0, replicates=1, seed=1)
+        m_train = float(t.frame["m_train"].iloc[0])
+        assert t.crossing("gencopy") == pytest.approx(400 ** (3 / m_train), rel=1e-9)
+        assert math.isnan(t.crossing("gencopy", level=50.0))
+        head = t.headline()
+        assert head["crossing_ratio_gencopy"] == pytest.approx(t.crossing("gencopy") / 400**1.5)
 
     def test_validation(self):
         with pytest.raises(ValueError, match=r"`gains\[0\]` must be an integer >= 1"):
@@ -101,16 +119,24 @@ class TestEstimatorBias:
     def test_close_to_truth_for_large_n(self):
         # n = 50000, k = 5: sd ~ 0.8/sqrt(n) = 0.004 for equal laws and ~0.01 for the others
         # (kld.md section 4); a 0.04 band is > 4 sd for every pair.
-        t = estimator_bias([50_000], k=5, seeds=2, rng=8)
-        assert set(t["pair"]) == set(NORMAL_PAIRS)
-        assert t["error"].abs().max() < 0.04
+        t = estimator_bias([50_000], k=5, replicates=2, seed=8)
+        assert isinstance(t, EstimatorBias)
+        assert set(t.frame["law"]) == set(NORMAL_PAIRS)
+        assert t.frame["error"].abs().max() < 0.04
+        np.testing.assert_allclose(t.frame["error"], t.frame["estimate"] - t.frame["truth"])
 
     def test_noise_shrinks_like_inverse_sqrt_n(self):
-        # sd over 10 seeds at n = 1000 vs 16000 should shrink by ~4 (1/sqrt n); with 10 seeds
-        # the sd estimate has ~23% relative error, so a ratio between 2 and 8 is a safe band.
-        t = estimator_bias([1000, 16_000], pairs={"eq": (0, 1, 0, 1)}, k=5, seeds=10, rng=9)
-        sd = t.groupby("n")["estimate"].std()
-        assert 2.0 < sd[1000] / sd[16_000] < 8.0
+        # sd over replicates at n = 500 vs 8000 should shrink by 4 (1/sqrt n). With 40 replicates
+        # each sd estimate has relative sd 1/sqrt(2*39) = 0.11, so ln(ratio) has sd 0.16 around
+        # ln 4; the band ratio in (2, 8) (the fitted log-log slope, -1/2 expected, in (-0.75,
+        # -0.25)) is +-0.69 = 4.3 sd: false-failure chance < 2e-5.
+        t = estimator_bias([500, 8000], pairs={"eq": (0, 1, 0, 1)}, k=5, replicates=40, seed=9)
+        sd = t.frame.groupby("n")["estimate"].std()
+        assert 2.0 < sd[500] / sd[8000] < 8.0
+        slope = t.noise_law().set_index("pair").loc["eq", "slope"]
+        assert -0.75 < slope < -0.25
+        summary = t.summary().set_index("n")
+        assert summary.loc[500, "sd"] == pytest.approx(sd[500]) and (summary["replicates"] == 40).all()
 
     def test_validation(self):
         with pytest.raises(ValueError, match="`n_values` must all be > k = 5"):
@@ -121,12 +147,20 @@ class TestEstimatorBias:
 
 class TestFixtureTable:
     def test_agrees_with_r(self):
-        t = fnn_fixture_table(FNN_DIR)
-        assert len(t) == 15
-        assert t["same_nonfinite"].all()
+        t = fnn_fixture_table()
+        assert isinstance(t, FixtureAgreement)
+        cases = json.loads((FNN_FIXTURES / "cases.json").read_text(encoding="utf-8"))
+        assert len(t) == len(cases) == 15
+        assert t.frame["same_nonfinite"].all()
         # FNN's long-double column means are reproduced; README suggests 1e-12 absolute.
-        assert t["max_diff_divergence"].max() <= 1e-12
-        assert t["max_diff_distance"].max() <= 1e-12
+        assert t.frame["max_diff_divergence"].max() <= 1e-12
+        assert t.frame["max_diff_distance"].max() <= 1e-12
+        assert t.headline()["within_1e12"] is True and t.headline()["cases"] == 15
+
+    def test_another_folder(self, tmp_path):
+        folder = tmp_path / "fnn"
+        shutil.copytree(FNN_FIXTURES, folder)
+        assert len(fnn_fixture_table(folder)) == 15
 
     def test_missing_folder(self, tmp_path):
         with pytest.raises(FileNotFoundError, match="must contain cases.json"):
@@ -137,34 +171,17 @@ class TestTieJitter:
     def test_copies_are_infinite_and_jitter_is_measured(self):
         rng = np.random.default_rng(12)
         x, ref = rng.normal(size=1000), np.sort(rng.normal(size=20_000))
-        t = tie_jitter_scan(x, ref, [0.0, 1e-9, 1e-6, 1e-3], gain=10, k=5, rng=1)
-        assert math.isinf(t["estimate"][0]) and t["zero_within"][0] == 9000
-        est = t["estimate"].to_numpy()[1:]
+        t = tie_jitter_scan(x, ref, [0.0, 1e-9, 1e-6, 1e-3], gain=10, k=5, seed=1)
+        assert isinstance(t, TieJitter)
+        est = t.frame["estimate"].to_numpy()
+        assert math.isinf(est[0]) and t.frame["zero_within"][0] == 9000
         # D ~ ln(spacing / s): three decades of s -> ~6.9 nats per step; allow 5.5-8.5
-        steps = -np.diff(est)
+        steps = -np.diff(est[1:])
         assert np.all((steps > 5.5) & (steps < 8.5))
+        assert t.headline()["jitter_0"] == math.inf
 
     def test_validation(self):
         with pytest.raises(ValueError, match="`scales` must be a non-empty list"):
             tie_jitter_scan([0.0, 1.0], [0.0, 1.0], [-1.0], gain=2)
-
-
-class TestPlotHelpers:
-    def test_gencopy_picture(self):
-        x = np.array([0.05, 0.3, 0.35])
-        copies = np.concatenate([x + 0.01, x - 0.01])
-        ax = plotting.gencopy_picture(x, copies, 0.2, 0.0, gain=2)
-        rug, points = ax.lines[-2], ax.lines[-1]
-        np.testing.assert_allclose(rug.get_ydata(), 0.0)
-        assert points.get_ydata().tolist() == [1, 1, 1, 2, 2, 2]
-        with pytest.raises(ValueError, match="must hold gain"):
-            plotting.gencopy_picture(x, copies, 0.2, 0.0, gain=3)
-        plt.close("all")
-
-    def test_slope_guide(self):
-        ax = plotting.slope_guide(None, [1, 100], anchor=(1.0, 1.0), slope=-0.5)
-        np.testing.assert_allclose(ax.lines[-1].get_ydata(), [1.0, 0.1])
-        assert ax.get_xscale() == "log"
-        with pytest.raises(ValueError, match="must be positive"):
-            plotting.slope_guide(None, [0, 1], anchor=(1.0, 1.0))
-        plt.close("all")
+        with pytest.raises(ValueError, match="`scales` must be a non-empty list"):
+            tie_jitter_scan([0.0, 1.0], [0.0, 1.0], [], gain=2)

@@ -31,7 +31,7 @@ from ampcore.divergence import (
 )
 from ampcore.information import histogram
 
-FNN_DIR = Path(__file__).parent / "data" / "fnn"
+FNN_DIR = Path(__file__).resolve().parents[1] / "ampcore" / "data" / "fnn"
 FNN_CASES = json.loads((FNN_DIR / "cases.json").read_text())
 
 # Hypothesis: few, reproducible examples, and no example database written into the repository.
@@ -104,7 +104,7 @@ class TestKlDivergence:
     def test_matches_r_fnn(self, case: dict, method: str) -> None:
         """Reference: R 4.2.2, FNN 1.1.3.1 (Debian r-cran-fnn),
         ``FNN::KL.divergence(X, Y, k = 10, algorithm = "kd_tree")`` on the stored X, Y (.npy, the
-        exact doubles R read), printed with ``%.17g`` (tests/data/fnn/README.md).
+        exact doubles R read), printed with ``%.17g`` (ampcore/data/fnn/README.md).
 
         Tolerance 1e-12 absolute, the fixture README's pass rule: the k-NN distances are bitwise
         equal to ANN's, and the only differences left are libm ``log`` (numpy's SIMD log differs
@@ -450,7 +450,7 @@ class TestKlDistance:
     def test_matches_r_fnn(self, case: dict) -> None:
         """Reference: R 4.2.2, FNN 1.1.3.1, ``FNN::KL.dist(X, Y, k = 10, algorithm = "kd_tree")``
         on the stored X, Y. Tolerance 1e-12 absolute and exact non-finite patterns, as for
-        ``KL.divergence`` (tests/data/fnn/README.md).
+        ``KL.divergence`` (ampcore/data/fnn/README.md).
         """
         x, y = load_case(case)
         want = np.array([float(s) for s in case["kl_dist"]])

@@ -1,15 +1,19 @@
-"""Tests of ampcore.floor: Fisher information, the two-term floor approximation and the scan."""
+"""Tests of ampcore.floor: Fisher information, the two-term floor approximation, KL by region.
+
+The floor scan over M and replicates (ampcore.studies.floor_scan) is tested in test_floors.py.
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from ampcore.divergence import histogram_kl
-from ampcore.floor import FloorTerms, fisher_information, floor_scan, floor_terms
+from ampcore.floor import FloorTerms, fisher_information, floor_terms, kl_by_region
 
 
 class TestFisherInformation:
@@ -61,44 +65,27 @@ class TestFloorTerms:
         assert exact == pytest.approx(t.total, rel=0.1)
 
 
-class TestFloorScan:
-    def test_columns_and_shape(self):
-        table = floor_scan(stats.norm(), 500, [2.0, 3.0], seeds=3, rng=1)
-        assert table.shape == (6, 9)
-        assert list(table.columns) == [
-            "seed", "m", "width", "m_eff", "occupied_bins", "noise", "bias", "approx", "exact",
-        ]
-        np.testing.assert_allclose(table["approx"], table["noise"] + table["bias"])
+class TestKlByRegion:
+    def test_sums_to_total(self, rng):
+        # Exact identity: the regions partition the bins, so the sum is the total (rounding only).
+        x = stats.lognorm(1.0).rvs(size=2000, random_state=rng)
+        table = histogram_kl(x, 0.2, law=stats.lognorm(1.0), per_bin=True)
+        parts = kl_by_region(table, [-np.inf, math.exp(-1), 3.6, np.inf], ["rise", "bulk", "tail"])
+        assert parts.index.tolist() == ["rise", "bulk", "tail"]
+        assert parts.sum() == pytest.approx(histogram_kl(x, 0.2, law=stats.lognorm(1.0)), rel=1e-12)
 
-    def test_same_seed_same_table(self):
-        a = floor_scan(stats.norm(), 300, [2.5], seeds=2, rng=7)
-        b = floor_scan(stats.norm(), 300, [2.5], seeds=2, rng=7)
-        assert a.equals(b)
+    def test_a_bin_counts_where_its_midpoint_is(self):
+        t = pd.DataFrame({"left": [0.0, 1.0, 2.0], "right": [1.0, 2.0, 3.0], "contribution": [0.01, -0.002, 0.005]})
+        parts = kl_by_region(t, [0.4, 1.6, 10.0], ["low", "high"])
+        assert parts.tolist() == pytest.approx([0.008, 0.005])
+        # a bin outside every region counts nowhere
+        assert kl_by_region(t, [1.4, 1.6], ["mid"]).tolist() == pytest.approx([-0.002])
 
-    def test_floor_is_smallest_inside_goldilocks_band(self):
-        # N = 2000, N(0,1), 8 seeds. Mean exact floor (probe): 0.065 at M=1.5, ~0.012 at M=2.5-3,
-        # 0.064 at M=6. The seed-to-seed sd of the mean is < 0.002 at every M, so the ordering
-        # below holds by > 10 sd; the approximation tracks the exact value within 0.02 nats.
-        table = floor_scan(stats.norm(), 2000, [1.5, 2.5, 3.0, 6.0], seeds=8, rng=11)
-        mean = table.groupby("m")["exact"].mean()
-        assert mean[2.5] < mean[1.5] and mean[3.0] < mean[6.0]
-        assert mean.idxmin() in (2.5, 3.0)
-        gap = (table["exact"] - table["approx"]).abs()
-        assert gap.max() < 0.02
-
-    def test_law_entropy_option(self):
-        t = floor_scan(stats.norm(), 1000, [2.0], seeds=1, entropy="law", rng=0)
-        assert t["width"][0] == pytest.approx(math.sqrt(2 * math.pi * math.e) * 1000 ** -0.5)
-
-    @pytest.mark.parametrize(
-        ("kwargs", "exc", "match"),
-        [
-            ({"m_values": []}, ValueError, "`m_values` must be a non-empty"),
-            ({"m_values": [0.0]}, ValueError, "`m_values` must be a non-empty"),
-            ({"m_values": [2.0], "seeds": 0}, ValueError, "`seeds` must be an integer >= 1"),
-            ({"m_values": [2.0], "entropy": "kde"}, ValueError, "`entropy` must be one of"),
-        ],
-    )
-    def test_validation(self, kwargs, exc, match):
-        with pytest.raises(exc, match=match):
-            floor_scan(stats.norm(), 100, **kwargs)
+    def test_bad_input(self):
+        t = pd.DataFrame({"left": [0.0], "right": [1.0], "contribution": [0.1]})
+        with pytest.raises(ValueError, match=r"len\(labels\) \+ 1 = 3"):
+            kl_by_region(t, [0.0, 1.0], ["a", "b"])
+        with pytest.raises(ValueError, match="strictly increasing"):
+            kl_by_region(t, [1.0, 0.0], ["a"])
+        with pytest.raises(TypeError, match="per-bin DataFrame of histogram_kl"):
+            kl_by_region(t.drop(columns="contribution"), [0.0, 1.0], ["a"])

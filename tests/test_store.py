@@ -1,23 +1,14 @@
-"""Tests of ampcore.store and of resumable sweeps (run_grid(..., store=path))."""
+"""Tests of ampcore.studies.store: the results store file (resuming a study: test_engine.py)."""
 
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import textwrap
-import time
-from concurrent.futures import Executor, Future
 
+import numpy as np
 import pytest
-from scipy import stats
 
-from ampcore import run_grid
-from ampcore.store import FORMAT, VERSION, ResultsStore, StoreError, trial_key
-
-LAW = {"normal": stats.norm()}
+from ampcore.studies.store import FORMAT, VERSION, ResultsStore, StoreError, trial_key
 
 
 class TestResultsStore:
@@ -44,6 +35,46 @@ class TestResultsStore:
     def test_nan_and_none_keys_agree(self):
         assert trial_key({"m": float("nan")}) == trial_key({"m": None})
 
+    def test_key_is_canonical_json(self):
+        assert trial_key({"n": 100, "law": "normal", "v": (1, 2.5)}) == '{"law":"normal","n":100,"v":[1,2.5]}'
+        assert trial_key({"b": 1, "a": 2}) == trial_key({"a": 2, "b": 1})
+        assert trial_key({"x": np.int64(3)}) == trial_key({"x": 3})
+        with pytest.raises(TypeError, match="cannot store a value of type object"):
+            trial_key({"x": object()})
+
+    def test_numpy_records_and_missing_keys(self, tmp_path):
+        with ResultsStore(tmp_path / "s.sqlite") as store:
+            store.add({"n": 1}, {"v": np.arange(3), "x": np.float64(0.5)})
+            assert store.get_many([{"n": 1}, {"n": 2}]) == {'{"n":1}': {"v": [0, 1, 2], "x": 0.5}}
+            assert store.get_many([]) == {}
+
+    def test_many_keys_are_read_in_batches(self, tmp_path):
+        # SQLite limits the parameters of one statement; get_many asks 500 at a time
+        with ResultsStore(tmp_path / "s.sqlite") as store:
+            for i in range(520):
+                store.add({"n": i}, {"i": i})
+            found = store.get_many([{"n": i} for i in range(530)])
+        assert len(found) == 520 and found[trial_key({"n": 519})] == {"i": 519}
+
+    def test_rows_in_insertion_order_with_writer(self, tmp_path):
+        with ResultsStore(tmp_path / "s.sqlite") as store:
+            store.add({"n": 2}, {"a": 1})
+            store.add({"n": 1}, {"a": 2})
+            rows = store.rows()
+        assert [key for key, *_ in rows] == ['{"n":2}', '{"n":1}']
+        assert all(pid == os.getpid() for *_, pid in rows) and rows[0][2] <= rows[1][2]
+
+    def test_reopen_keeps_rows_and_empty_file_is_a_fresh_store(self, tmp_path):
+        path = tmp_path / "s.sqlite"
+        with ResultsStore(path) as store:
+            store.add({"n": 1}, {"a": 1})
+        with ResultsStore(path) as store:
+            assert len(store) == 1
+        empty = tmp_path / "empty.sqlite"
+        empty.write_bytes(b"")
+        with ResultsStore(empty) as store:
+            assert len(store) == 0
+
     def test_garbage_file_is_refused_and_untouched(self, tmp_path):
         path = tmp_path / "results.sqlite"
         path.write_bytes(b"this is a CSV file, not a database\n" * 100)
@@ -69,6 +100,14 @@ class TestResultsStore:
         with pytest.raises(StoreError, match="format 'something-else'"):
             ResultsStore(path)
 
+    def test_old_version_is_refused(self, tmp_path):
+        path = tmp_path / "s.sqlite"
+        ResultsStore(path).close()
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE meta SET value = '1' WHERE name = 'version'")
+        with pytest.raises(StoreError, match="version '1'.*version 1 stores came from ampcore 0.1"):
+            ResultsStore(path)
+
     def test_newer_version_is_refused(self, tmp_path):
         path = tmp_path / "s.sqlite"
         ResultsStore(path).close()
@@ -86,121 +125,3 @@ class TestResultsStore:
         path.write_bytes(data[: len(data) // 2])
         with pytest.raises(StoreError):
             ResultsStore(path)
-
-    def test_run_grid_refuses_foreign_store(self, tmp_path):
-        path = tmp_path / "notes.txt"
-        path.write_text("my notes\n" * 50)
-        with pytest.raises(StoreError, match="notes.txt"):
-            run_grid(LAW, [300], [2.0], [1], replicates=1, reference_size=5000, store=path)
-        assert path.read_text() == "my notes\n" * 50
-
-
-class TestResume:
-    def test_second_run_reads_everything_back(self, tmp_path):
-        path = tmp_path / "sweep.sqlite"
-        options = dict(replicates=2, reference_size=20_000, workers=1)
-        first = run_grid(LAW, [300, 500], [2.0, 3.0], [1, 4], store=path, **options)
-        with ResultsStore(path) as store:
-            rows = store.rows()
-        again = run_grid(LAW, [300, 500], [2.0, 3.0], [1, 4], store=path, **options)
-        plain = run_grid(LAW, [300, 500], [2.0, 3.0], [1, 4], **options)
-        assert again.equals(first) and first.equals(plain)
-        with ResultsStore(path) as store:
-            assert store.rows() == rows  # nothing recomputed or rewritten
-
-    def test_store_key_separates_parameters(self, tmp_path):
-        """A different root seed or k is a different trial, not a cached one."""
-        path = tmp_path / "sweep.sqlite"
-        options = dict(replicates=1, reference_size=5000, workers=1, store=path)
-        a = run_grid(LAW, [300], [2.0], [1], **options)
-        b = run_grid(LAW, [300], [2.0], [1], root_seed=7, **options)
-        c = run_grid(LAW, [300], [2.0], [1], k=3, **options)
-        assert not a.equals(b) and not a.equals(c)
-        with ResultsStore(path) as store:
-            assert len(store) == 3
-
-    def test_killed_sweep_resumes_without_loss_or_repeat(self, tmp_path):
-        """SIGKILL a sweep once some trials are stored; resume; compare with an uninterrupted run.
-
-        Rows written before the kill keep their timestamps and writer pid after the resume, so
-        they were not computed again; the store holds each trial exactly once (primary key).
-        """
-        path = tmp_path / "sweep.sqlite"
-        script = textwrap.dedent(
-            f"""
-            from scipy import stats
-            from ampcore import run_grid
-            run_grid({{"normal": stats.norm()}}, [3000], [2.0, 2.5, 3.0], [20, 40],
-                     replicates=4, reference_size=200_000, workers=1, store={str(path)!r})
-            """
-        )
-        child = subprocess.Popen([sys.executable, "-c", script])
-        try:
-            deadline = time.monotonic() + 120
-            stored = 0
-            while time.monotonic() < deadline and child.poll() is None:
-                if path.exists():
-                    try:
-                        with sqlite3.connect(path) as db:
-                            stored = db.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
-                    except sqlite3.OperationalError:
-                        stored = 0
-                if stored >= 4:
-                    break
-                time.sleep(0.02)
-            assert child.poll() is None, "the sweep finished before it could be killed"
-            os.kill(child.pid, signal.SIGKILL)
-        finally:
-            child.wait()
-        assert child.returncode == -signal.SIGKILL
-        with ResultsStore(path) as store:
-            before = {key: (at, pid) for key, _, at, pid in store.rows()}
-        total = 3 * 2 * 4
-        assert 4 <= len(before) < total
-
-        resumed = run_grid(LAW, [3000], [2.0, 2.5, 3.0], [20, 40], replicates=4,
-                           reference_size=200_000, workers=1, store=path)
-        plain = run_grid(LAW, [3000], [2.0, 2.5, 3.0], [20, 40], replicates=4,
-                         reference_size=200_000, workers=1)
-        assert resumed.equals(plain)
-        with ResultsStore(path) as store:
-            rows = store.rows()
-        assert len(rows) == total and len({key for key, *_ in rows}) == total
-        for key, _, at, pid in rows:
-            if key in before:
-                assert (at, pid) == before[key]
-            else:
-                assert pid == os.getpid()
-        assert {pid for _, pid in before.values()} == {child.pid}
-
-
-class _FailingExecutor(Executor):
-    """Runs tasks at once in-process, but the `fail_at`-th submission fails like a lost worker."""
-
-    def __init__(self, fail_at: int) -> None:
-        self.fail_at = fail_at
-        self.count = 0
-
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.count += 1
-        future: Future = Future()
-        if self.count == self.fail_at:
-            future.set_exception(ConnectionError("lost the scheduler at tcp://127.0.0.1:9"))
-        else:
-            future.set_result(fn(*args, **kwargs))
-        return future
-
-
-class TestFailures:
-    def test_failed_trial_keeps_the_finished_ones(self, tmp_path):
-        path = tmp_path / "sweep.sqlite"
-        options = dict(replicates=2, reference_size=5000)
-        with pytest.raises(ConnectionError, match="tcp://127.0.0.1:9") as info:
-            run_grid(LAW, [300], [2.0, 3.0], [1, 4], store=path, executor=_FailingExecutor(3), **options)
-        assert any("7 of 8 trials are finished and stored" in note for note in info.value.__notes__)
-        with ResultsStore(path) as store:
-            assert len(store) == 7
-        resumed = run_grid(LAW, [300], [2.0, 3.0], [1, 4], store=path, workers=1, **options)
-        assert resumed.equals(run_grid(LAW, [300], [2.0, 3.0], [1, 4], workers=1, **options))
-        with ResultsStore(path) as store:
-            assert len(store) == 8

@@ -8,9 +8,9 @@
 * The ``chapter-parameters`` directive (used by ``book/rerun.md``) renders, for every chapter, a
   table of its parameters (name, type, default, meaning) and its ``ampcore chapter run`` command.
 
-The parameters are read with :func:`ampcore.notebook.chapter_parameters` (papermill's inspection,
-completed from the cell's syntax tree) through :mod:`ampcore.cli`, so the book, ``ampcore chapter
-list`` and the commands can never disagree. Registered in ``_config.yml`` under
+The parameters and their rules are read from the cell with
+:func:`ampcore.book.parameters.chapter_spec`, so the book, ``ampcore chapter list`` and the
+commands can never disagree. Registered in ``_config.yml`` under
 ``sphinx: local_extensions: {rerun_note: book/_ext}``.
 """
 
@@ -24,7 +24,7 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from ampcore.cli import Chapter, find_chapters, rerun_commands
+from ampcore.book.runner import Chapter, find_chapters, rerun_commands
 
 RERUN_PAGE = "book/rerun"
 
@@ -88,7 +88,7 @@ def rerun_note(app: Sphinx, docname: str, chapter: Chapter) -> nodes.admonition:
 def _insert_notes(app: Sphinx, doctree: nodes.document) -> None:
     docname = app.env.docname
     chapter = _chapter_of(app, docname)
-    if chapter is None or not chapter.parameters():
+    if chapter is None or not chapter.spec().parameters:
         return
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
@@ -111,8 +111,8 @@ def _row(cells: list[nodes.Node | str]) -> nodes.row:
 
 
 def parameter_table(chapter: Chapter) -> nodes.table:
-    """name, type, default, meaning: one row per parameter."""
-    header = ["parameter", "type", "default", "meaning"]
+    """name, allowed values, default, meaning: one row per parameter."""
+    header = ["parameter", "allowed", "default", "meaning"]
     table = nodes.table(classes=["rerun-parameters"])
     group = nodes.tgroup(cols=len(header))
     table += group
@@ -122,12 +122,12 @@ def parameter_table(chapter: Chapter) -> nodes.table:
     head += _row(list(header))
     group += head
     body = nodes.tbody()
-    for name, info in chapter.parameters().items():
+    for name, spec in chapter.spec().parameters.items():
         body += _row([
             nodes.literal(text=name),
-            str(info.get("inferred_type_name") or ""),
-            nodes.literal(text=str(info.get("default", ""))),
-            str(info.get("help") or ""),
+            "; ".join([spec.describe(), *spec.relations]),
+            nodes.literal(text=repr(spec.default)),
+            spec.help,
         ])
     group += body
     return table

@@ -1,8 +1,9 @@
 """Results store: one SQLite row per finished trial, so that long sweeps can be resumed.
 
-Use :class:`ResultsStore` through ``run_grid(..., store=path)``: every trial is written (and
-committed) the moment it finishes, keyed by everything that determines its result (law,
-reference sample, N, M, G, amplifier, replicate, root seed, k, entropy method, baseline), so a
+Use :class:`ResultsStore` through any study's ``store=path`` (the engine,
+:func:`ampcore.studies.run_trials`): every trial is written (and committed) the moment it
+finishes, keyed by everything that determines its result (the study, its context — laws and
+reference samples — and the trial's values and root seed), so a
 sweep that is interrupted — Ctrl-C, ``kill -9``, a lost Dask cluster — resumes where it stopped:
 finished trials are read back bitwise (records are stored as JSON, whose float text round-trips
 exactly) and are never computed or written twice.
@@ -27,13 +28,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ResultsStore", "StoreError", "FORMAT", "VERSION"]
+__all__ = ["ResultsStore", "StoreError", "trial_key", "FORMAT", "VERSION"]
 
 FORMAT = "ampcore-results"
 """Value of the ``format`` entry in the ``meta`` table of every results store."""
 
-VERSION = 1
-"""Schema version written by this ampcore; older or equal versions are read."""
+VERSION = 2
+"""Schema version written by this ampcore (2: one record per trial holds all its rows)."""
 
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -155,10 +156,11 @@ class ResultsStore:
             version = int(meta.get("version", ""))
         except ValueError:
             version = -1
-        if not 1 <= version <= VERSION:
+        if version != VERSION:
             raise StoreError(
                 f"{where} has results-store version {meta.get('version')!r}; this ampcore reads "
-                f"versions 1 to {VERSION}. It was left untouched."
+                f"version {VERSION} only (version 1 stores came from ampcore 0.1, whose trial "
+                "keys differ). It was left untouched; pass a new path."
             )
         if columns[:2] != ["key", "record"]:
             raise StoreError(f"{where} has an unexpected 'trials' table {columns!r}.")

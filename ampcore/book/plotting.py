@@ -17,7 +17,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from .bound import min_gain
+from ..bound import min_gain
+from ..studies.gain import seed_matrix
 
 __all__ = [
     "BOOK_STYLE", "use_book_style", "mark_bound", "band", "gencopy_picture", "slope_guide",
@@ -113,7 +114,7 @@ def band(
 
 
 # --------------------------------------------------------------------------------------------------
-# Chapters 1-3 (the question, the entropy bound, measuring fidelity)
+# pictures of samples
 
 
 def gencopy_picture(
@@ -183,10 +184,9 @@ def slope_guide(
     return ax
 
 
-# ---------------------------------------------------------------------------------------------
-# Experiment grids (chapters 4 and 5): KLD against G and against the measured M_eff, and where
-# the floor comes from. Inputs are run_grid tables (one row per trial).
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
+# gain grids (ampcore.studies.run_grid): KLD against G and against the measured M_eff, and where
+# the floor comes from
 
 
 def _grid_colors(count: int, cmap: str = "viridis") -> list[Any]:
@@ -211,9 +211,9 @@ def kld_vs_gain(
     Parameters
     ----------
     ax : Axes or None
-    frame : pandas.DataFrame
-        A grid table for one law and one N (columns ``m, gain, replicate, kld_nats,
-        floor_nats, kld_mc_nats``).
+    frame : GainGrid or pandas.DataFrame
+        A grid (:func:`ampcore.studies.run_grid`) for one law, one N and one amplifier, or its
+        ``.frame`` (columns ``m, gain, replicate, kld_nats, floor_nats, kld_mc_nats``).
     n : int, optional
         Training size; if given, the bound ``G = √N`` is marked (:func:`mark_bound`).
     m_values : sequence of float, optional
@@ -227,9 +227,8 @@ def kld_vs_gain(
     mc : bool
         Draw the MC baseline of the same size (black squares), if the column has values.
     """
-    from .summary import seed_matrix
-
     ax = _axes(ax)
+    frame = getattr(frame, "frame", frame)
     groups = [(m, g) for m, g in frame.groupby("m", sort=True) if m_values is None or m in m_values]
     if not groups:
         raise ValueError(f"`m_values` selects no rows; got {m_values!r}.")
@@ -260,16 +259,15 @@ def kld_vs_meff(ax: Axes | None, frame: Any, *, gains: Sequence[int] | None = No
     Parameters
     ----------
     ax : Axes or None
-    frame : pandas.DataFrame
-        A grid table for one law and one N.
+    frame : GainGrid or pandas.DataFrame
+        A grid for one law, one N and one amplifier, or its ``.frame``.
     gains : sequence of int, optional
         Which G to draw (default all).
     floor : bool
         Draw the floor against M_eff (black dashed).
     """
-    from .summary import seed_matrix
-
     ax = _axes(ax)
+    frame = getattr(frame, "frame", frame)
     groups = [(g, d) for g, d in frame.groupby("gain", sort=True) if gains is None or g in gains]
     if not groups:
         raise ValueError(f"`gains` selects no rows; got {gains!r}.")
@@ -319,7 +317,7 @@ def kl_regions(ax: Axes | None, table: Any, *, errors: Any = None, ylabel: str =
 
 
 # --------------------------------------------------------------------------------------------------
-# Chapters 6-7 (re-amplification; resolution and significance)
+# any tidy table with replicates
 
 
 def seed_bands(
@@ -356,6 +354,7 @@ def seed_bands(
     Axes
     """
     ax = _axes(ax)
+    frame = getattr(frame, "frame", frame)
     missing = [c for c in (x, y, replicate) + ((by,) if by else ()) if c not in frame.columns]
     if missing:
         raise ValueError(f"`frame` lacks column(s) {missing}.")

@@ -1,0 +1,36 @@
+"""Book support: chapter parameters, records and glue, figures, and the chapter runner.
+
+* :mod:`ampcore.book.parameters` — each chapter declares its parameters' rules in its own
+  ``parameters`` cell; :func:`check_parameters` checks them in the running notebook,
+  :func:`chapter_spec` reads them from the file (for the command line and the book's re-run pages);
+* :mod:`ampcore.book.records` — :func:`record` leaves a chapter's headline numbers for its tests
+  and glues them into its prose; :func:`read_records` reads them back;
+* :mod:`ampcore.book.plotting` — one consistent style and one function per kind of figure;
+* :mod:`ampcore.book.runner` — find the book and its chapters, re-run one, render it.
+
+This layer sits above :mod:`ampcore.studies` and the core; nothing below imports it.
+"""
+
+from __future__ import annotations
+
+from .parameters import ChapterSpec, ParameterError, ParameterSpec, chapter_spec, check_parameters, parse_value
+from .records import RECORD_MIME, glue_names, read_records, record
+from .runner import (
+    NOTEBOOKS_ENV,
+    BookNotFound,
+    Chapter,
+    execute_chapter,
+    find_book,
+    find_chapters,
+    notebooks_dir,
+    render_html,
+    rerun_commands,
+    resolve_chapter,
+)
+
+__all__ = [
+    "ChapterSpec", "ParameterError", "ParameterSpec", "chapter_spec", "check_parameters", "parse_value",
+    "RECORD_MIME", "glue_names", "read_records", "record",
+    "NOTEBOOKS_ENV", "BookNotFound", "Chapter", "execute_chapter", "find_book", "find_chapters",
+    "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter",
+]

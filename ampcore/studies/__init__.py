@@ -1,0 +1,67 @@
+"""The studies of the book, all run by one engine.
+
+:mod:`ampcore.studies.engine` owns, once, what every study needs: the frozen :class:`Trial` (the
+values of one unit of work, its store key and its rows' identity), value-keyed seeds, execution
+(serial, a process pool, any executor or a Dask cluster), the resumable
+:class:`~ampcore.studies.store.ResultsStore` and the progress bar. Each other module is one
+study: a measure ``trial -> rows`` and the grid it runs, returning a
+:class:`~ampcore.studies.results.StudyResult` with ``.frame``, ``.table()`` and ``.headline()``.
+
+Every study takes the same execution options: ``seed`` (root seed), ``replicates`` (the count;
+column ``replicate``), ``executor``, ``workers``, ``store`` and ``progress``.
+"""
+
+from __future__ import annotations
+
+from .calibration import (
+    FNN_FIXTURES,
+    NORMAL_PAIRS,
+    Discretisation,
+    EstimatorBias,
+    FixtureAgreement,
+    GeneratedM,
+    GoldilocksRecovery,
+    TieJitter,
+    discretisation_check,
+    estimator_bias,
+    fnn_fixture_table,
+    generated_m_curve,
+    goldilocks_recovery,
+    tie_jitter_scan,
+)
+from .engine import DEFAULT_SEED, Trial, connect_dask, fingerprint, grid, run_trials, trial_threads
+from .floors import FloorScan, floor_scan
+from .gain import BINNING_AMPLIFIERS, GainGrid, measure_gain, run_grid, seed_matrix
+from .reamplification import (
+    CHAIN_METHODS,
+    Chains,
+    Reamplification,
+    chain_grid,
+    expected_variance,
+    generation_chain,
+    naive_bound_table,
+    reamplification_grid,
+)
+from .resolution import Estimates, Resolution, estimate_study, resolution_study
+from .results import StudyResult
+from .store import ResultsStore, StoreError
+
+__all__ = [
+    # engine
+    "DEFAULT_SEED", "Trial", "grid", "run_trials", "trial_threads", "connect_dask", "fingerprint",
+    "StudyResult", "ResultsStore", "StoreError",
+    # gain grid (chapters 4, 5)
+    "BINNING_AMPLIFIERS", "GainGrid", "run_grid", "measure_gain", "seed_matrix",
+    # floors (chapter 2)
+    "FloorScan", "floor_scan",
+    # calibration (chapters 2, 3)
+    "NORMAL_PAIRS", "FNN_FIXTURES", "Discretisation", "GoldilocksRecovery", "GeneratedM",
+    "EstimatorBias", "FixtureAgreement", "TieJitter", "discretisation_check",
+    "goldilocks_recovery", "generated_m_curve", "estimator_bias", "fnn_fixture_table",
+    "tie_jitter_scan",
+    # re-amplification (chapter 6)
+    "CHAIN_METHODS", "Reamplification", "Chains", "reamplification_grid", "chain_grid",
+    "generation_chain", "expected_variance", "naive_bound_table",
+    # resolution and significance (chapter 7)
+    "Resolution", "Estimates", "resolution_study", "estimate_study",
+]

@@ -1,0 +1,405 @@
+"""Tests of ampcore.studies.gain: the gain grid, its floor table, curves and region floors.
+
+Execution back ends, seeding, resuming and grid checks common to every study are tested in
+test_engine.py; here the grid's own rows and summaries.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from ampcore import gencopy, histogram_kl
+from ampcore.information import bin_width, effective_m
+from ampcore.laws import Reference
+from ampcore.logspace import log_floor
+from ampcore.studies import BINNING_AMPLIFIERS, GainGrid, Trial, run_grid, seed_matrix
+
+LOGNORMAL = stats.lognorm(1.0)
+LAWS = {"normal": stats.norm(), "lognormal": LOGNORMAL}
+GRID = dict(replicates=2, reference_size=20_000, k=5, workers=1)  # in-process: pools are tested in test_engine.py
+COLUMNS = [
+    "law", "n", "m", "gain", "amplifier", "replicate", "n_generated", "width", "origin", "m_eff",
+    "m_generated", "bound", "kld_nats", "kld_mc_nats", "floor_nats", "kld_vector",
+]
+
+
+def small_grid(**kwargs) -> GainGrid:
+    return run_grid(LAWS, [300, 500], [2.0, 3.0], [1, 4], **{**GRID, **kwargs})
+
+
+@pytest.fixture(scope="module")
+def small() -> GainGrid:
+    return small_grid()
+
+
+@pytest.fixture(scope="module")
+def grid() -> GainGrid:
+    # Small but real: N = 400, reference 50 000, 3 replicates, M in {2, 3}, G in {1, 5, 20}.
+    return run_grid({"normal": stats.norm()}, [400], [2.0, 3.0], [1, 5, 20], replicates=3, reference_size=50_000, workers=1)
+
+
+class TestOneTrial:
+    """A grid of one cell: what each row records."""
+
+    def test_record(self):
+        ref = Reference.draw(stats.norm(), 50_000, rng=0, name="normal")
+        (rec,) = run_grid([ref], [1000], [2.5], [40], replicates=1, seed=3).frame.to_dict("records")
+        assert rec["n_generated"] == 40_000 and rec["law"] == "normal" and rec["amplifier"] == "gencopy"
+        assert rec["bound"] is True  # 40 000 >= 1000^1.5 = 31 623
+        assert len(rec["kld_vector"]) == 5 and rec["kld_nats"] == rec["kld_vector"][4]
+        # measured M of the training sample tracks the chosen M (paper.md §3.4: within a few %);
+        # at N = 1000 it scatters with sd 0.037 around 2.512 (probe, 400 replicates), so 6 %
+        # (0.15) is > 3.7 sd: false-failure chance ~2e-4 (and the seed is fixed)
+        assert rec["m_eff"] == pytest.approx(2.5, rel=0.06)
+        # at fixed width, GenCopy's copies have G times the training counts, so the measured M of
+        # the generated sample is exactly M_G = M_eff ln N_G / ln N (Reconstructed; rounding only)
+        assert rec["m_generated"] == pytest.approx(rec["m_eff"] * math.log(40_000) / math.log(1000), rel=1e-12)
+        assert rec["floor_nats"] > 0 and np.isfinite(rec["kld_mc_nats"])
+
+    def test_row_is_the_trial_replayed(self):
+        """The row's width, origin, M_eff and floor are those of Trial.training_sample, bitwise."""
+        ref = Reference.draw(stats.norm(), 5_000, rng=0, name="normal")
+        (rec,) = run_grid([ref], [300], [2.5], [2], replicates=1, seed=5, baseline=False).frame.to_dict("records")
+        x = Trial.make(law="normal", n=300, replicate=0, seed=5).training_sample(ref.law)
+        width = bin_width(x, 2.5)
+        assert (rec["width"], rec["origin"]) == (width, x.min())
+        assert rec["m_eff"] == effective_m(x, width, origin=x.min())
+        assert rec["floor_nats"] == histogram_kl(x, width, origin=x.min(), law=ref.law)
+        out = gencopy(x, 2, width=width, rng=Trial.make(law="normal", n=300, seed=5).rng(1))
+        assert rec["kld_vector"] == ref.divergence(out.sample, k=5).tolist()
+
+    def test_non_binning_amplifier(self):
+        ref = Reference.draw(stats.norm(), 20_000, rng=0, name="normal")
+        rec = run_grid([ref], [500], [2.5], [2], amplifiers=["smoothed_bootstrap"], replicates=1, seed=1).frame.iloc[0]
+        assert math.isnan(rec["m"]) and math.isnan(rec["width"]) and math.isnan(rec["floor_nats"])
+        assert rec["n_generated"] == 1000 and np.isfinite(rec["kld_nats"])
+
+    def test_bootstrap_gives_infinite_divergence(self):
+        ref = Reference.draw(stats.norm(), 20_000, rng=0, name="normal")
+        rec = run_grid([ref], [500], [2.5], [2], amplifiers=["bootstrap"], replicates=1, baseline=False).frame.iloc[0]
+        assert rec["kld_nats"] == math.inf and math.isnan(rec["kld_mc_nats"])
+
+
+class TestRunGrid:
+    def test_shape_columns_and_order(self, small):
+        assert isinstance(small, GainGrid)
+        assert len(small) == 2 * 2 * 2 * 2 * 2  # laws x n x m x gain x replicates
+        assert list(small.frame.columns) == COLUMNS
+        keys = ["law", "n", "m", "gain", "amplifier", "replicate"]
+        assert small.frame[keys].equals(small.frame[keys].sort_values(keys).reset_index(drop=True))
+
+    def test_same_seed_same_table_other_seed_differs(self, small):
+        assert small.frame.equals(small_grid().frame)
+        other = run_grid({"normal": LAWS["normal"]}, [300], [2.0], [1, 4], seed=1, **GRID).frame
+        same = small.select(law="normal", n=300, m=2.0).reset_index(drop=True)
+        assert other[["law", "n", "m", "gain", "replicate"]].equals(same[["law", "n", "m", "gain", "replicate"]])
+        assert not (other["kld_nats"] == same["kld_nats"]).any() and not (other["width"] == same["width"]).any()
+
+    def test_order_of_axes_and_threads_do_not_matter(self, small):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            b = run_grid(dict(reversed(list(LAWS.items()))), [500, 300], [3.0, 2.0], [4, 1],
+                         replicates=2, reference_size=20_000, k=5, executor=pool)
+        assert small.frame.equals(b.frame)
+
+    def test_subset_reproduces_cells(self, small):
+        part = run_grid({"normal": LAWS["normal"]}, [500], [3.0], [4], replicates=2, reference_size=20_000)
+        rows = small.select(law="normal", n=500, m=3.0, gain=4)
+        assert rows.reset_index(drop=True).equals(part.frame)
+
+    def test_references_or_laws_give_the_same_grid(self, small):
+        # a mapping draws Reference(seed, crc32(name)); passing the same references is the same
+        seq = np.random.SeedSequence(20250101, spawn_key=(zlib.crc32(b"lognormal"), 0))
+        ref = Reference.draw(LOGNORMAL, 20_000, name="lognormal", rng=seq)
+        part = run_grid([ref], [500], [2.0, 3.0], [1, 4], replicates=2, workers=1).frame
+        assert part.equals(small.select(law="lognormal", n=500).reset_index(drop=True))
+
+    def test_baseline_shared_within_group(self, small):
+        df = small.frame
+        spread = df.groupby(["law", "n", "gain", "replicate"])["kld_mc_nats"].nunique()
+        assert (spread == 1).all() and df["kld_mc_nats"].notna().all()
+
+    def test_no_baseline(self):
+        g = run_grid({"normal": LAWS["normal"]}, [300], [2.0], [1], replicates=1, reference_size=5000, baseline=False)
+        assert g.frame["kld_mc_nats"].isna().all()
+
+    def test_common_training_sample_across_m_and_gain(self, small):
+        # the training sample is shared, so its own measured M at each width depends on M only
+        one = small.select(law="normal", n=300, replicate=0)
+        assert one.groupby("m")["m_eff"].nunique().eq(1).all()
+        assert one.groupby("m")["floor_nats"].nunique().eq(1).all()
+
+    def test_mixed_amplifiers(self):
+        g = run_grid({"normal": LAWS["normal"]}, [300], [2.0, 3.0], [2], replicates=1,
+                     amplifiers=["gencopy", "smoothed_bootstrap"], reference_size=10_000)
+        assert sorted(g.frame.amplifier.tolist()) == ["gencopy", "gencopy", "smoothed_bootstrap"]
+        # the MC baseline does not depend on the amplifier: one value for the whole group
+        assert g.frame["kld_mc_nats"].nunique() == 1
+        assert BINNING_AMPLIFIERS == {"gencopy", "gencopy-log"}
+
+    def test_progress_bar(self, capsys):
+        run_grid({"normal": LAWS["normal"]}, [300], [2.0], [1], replicates=1, reference_size=5000, progress=True)
+        assert "gain grid" in capsys.readouterr().err
+
+    @pytest.mark.parametrize(
+        ("args", "kwargs", "exc", "match"),
+        [
+            (({}, [100], [2.0], [1]), {}, ValueError, "`laws` must name at least one law"),
+            ((LAWS, [], [2.0], [1]), {}, ValueError, "`n` must be a non-empty list"),
+            ((LAWS, [1], [2.0], [1]), {}, ValueError, "`n` must be an integer >= 2; got 1"),
+            ((LAWS, [100], [0.0], [1]), {}, ValueError, "`m` must be finite and > 0; got 0.0"),
+            ((LAWS, [100], [None], [1]), {}, TypeError, "`m` must be a real number; got NoneType"),
+            ((LAWS, [100], [2.0], [0]), {}, ValueError, "`gain` must be an integer >= 1; got 0"),
+            ((LAWS, [100], [2.0], [1]), {"replicates": 0}, ValueError, "`replicates` must be an integer >= 1"),
+            ((LAWS, [100], [2.0], [1]), {"k": 0}, ValueError, "`k` must be an integer >= 1; got 0"),
+            ((LAWS, [5, 100], [2.0], [1]), {"k": 5}, ValueError, "`k` must be < every N"),
+            ((LAWS, [100], [2.0], [1]), {"seed": -3}, ValueError, "`seed` must be an integer >= 0; got -3"),
+            ((LAWS, [100], [2.0], [1]), {"amplifiers": ["gan"]}, ValueError, "`amplifiers` must be one of"),
+            ((LAWS, [100], [2.0], [1]), {"reference_size": 1}, ValueError, "`reference_size` must be an integer >= 2"),
+            ((["x"], [100], [2.0], [1]), {}, TypeError, "`laws` must be a mapping"),
+            (("ref", [100], [2.0], [1]), {}, TypeError, "`laws` must be a mapping"),
+        ],
+    )
+    def test_bad_input(self, args, kwargs, exc, match):
+        with pytest.raises(exc, match=match):
+            run_grid(*args, **{"reference_size": 1000, **kwargs})
+
+    def test_duplicate_reference_names(self):
+        ref = Reference.draw(stats.norm(), 100, rng=0, name="same")
+        with pytest.raises(ValueError, match="Reference names must be unique"):
+            run_grid([ref, ref], [50], [2.0], [1])
+
+
+class TestFloor:
+    def test_large_gencopy_sample_reaches_the_exact_floor(self):
+        """KLD of a G = 100 GenCopy sample -> histogram_kl (the exact KL of its limit density).
+
+        At M = 1.5 (N = 2000) the floor is about 0.06 nats. The FNN k = 5 estimate with
+        n = 2e5 generated vs m = 1e6 reference has sd ~0.8/sqrt(2e5) = 0.002 nats
+        (research/kld.md §4), and its bias at this n is below 0.001; 0.01 is a 5-sd band.
+        """
+        law = stats.norm()
+        x = law.rvs(size=2000, random_state=np.random.default_rng(10))
+        out = gencopy(x, 100, m=1.5, law=law, rng=11)
+        floor = histogram_kl(x, out.width, origin=out.origin, law=law)
+        ref = Reference.draw(law, 1_000_000, rng=12)
+        est = ref.divergence(out.sample, k=5)[4]
+        assert 0.03 < floor < 0.12
+        assert est == pytest.approx(floor, abs=0.01)
+
+
+class TestLogSpaceTrials:
+    """GenCopy in ln x through run_grid (amplifier="gencopy-log")."""
+
+    def test_training_sample_matches_run_grid(self):
+        g = run_grid({"lognormal": LOGNORMAL}, [300], [2.5], [1], replicates=2, reference_size=5000)
+        for rep in range(2):
+            x = Trial.make(law="lognormal", n=300, replicate=rep).training_sample(LOGNORMAL)
+            row = g.select(replicate=rep).iloc[0]
+            assert bin_width(x, 2.5) == row["width"]
+            assert histogram_kl(x, row["width"], law=LOGNORMAL) == row["floor_nats"]
+
+    def test_log_trial_uses_the_same_events(self):
+        ref = Reference.draw(LOGNORMAL, 20_000, rng=0, name="lognormal")
+        table = run_grid([ref], [300], [2.5], [2], amplifiers=["gencopy-log"], replicates=2, baseline=False)
+        for rep in range(2):
+            x = Trial.make(law="lognormal", n=300, replicate=rep).training_sample(LOGNORMAL)
+            row = table.select(replicate=rep).iloc[0]
+            assert row["width"] == bin_width(np.log(x), 2.5) and row["origin"] == np.log(x).min()
+            assert row["floor_nats"] == pytest.approx(log_floor(x, row["width"], law=LOGNORMAL), rel=1e-14)
+
+    def test_large_gain_reaches_the_floor(self):
+        # N = 1000, G = 100: N_G = 1e5 against a 4e5 reference; k = 5 noise sd ~ 0.8/sqrt(1e5)
+        # ~ 0.0025 (kld.md §4), plus reference noise of the same order; 0.012 is ~4 sd of the
+        # difference, a false-failure chance below 1e-4 (and the seed is fixed).
+        ref = Reference.draw(LOGNORMAL, 400_000, rng=5, name="lognormal")
+        rec = run_grid([ref], [1000], [2.5], [100], amplifiers=["gencopy-log"], replicates=1, seed=11,
+                       baseline=False).frame.iloc[0]
+        assert abs(rec["kld_nats"] - rec["floor_nats"]) < 0.012
+        assert rec["bound"] and math.isnan(rec["kld_mc_nats"])
+
+    def test_bad_grid_input(self):
+        ref = Reference.draw(LOGNORMAL, 1000, rng=0, name="lognormal")
+        with pytest.raises(ValueError, match="`m` must be a non-empty list"):
+            run_grid([ref], [100], [], [1], amplifiers=["gencopy-log"])
+        with pytest.raises(ValueError, match="`m` must be finite and > 0; got -1.0"):
+            run_grid([ref], [100], [-1.0], [1], amplifiers=["gencopy-log"])
+
+    def test_negative_reference_law_rejected(self):
+        ref = Reference.draw(stats.norm(), 1000, rng=0, name="normal")
+        with pytest.raises(ValueError, match=r"'gencopy-log' needs laws on \[0, inf\).*\['normal'\]"):
+            run_grid([ref], [100], [2.5], [1], amplifiers=["gencopy-log"])
+
+
+class TestSeedMatrix:
+    def test_shape_and_order(self, grid):
+        xs, values = seed_matrix(grid.select(m=2.0), x="gain", value="kld_nats")
+        assert xs.tolist() == [1, 5, 20] and values.shape == (3, 3)
+        row = grid.select(m=2.0, gain=5).sort_values("replicate")["kld_nats"]
+        np.testing.assert_array_equal(values[1], row.to_numpy())
+
+    def test_curve_is_seed_matrix_of_a_selection(self, grid):
+        xs, values = grid.curve("gain", "kld_nats", m=3.0, amplifier="gencopy")
+        want_xs, want = seed_matrix(grid.select(m=3.0), x="gain", value="kld_nats")
+        np.testing.assert_array_equal(xs, want_xs)
+        np.testing.assert_array_equal(values, want)
+
+    def test_two_curves_rejected(self, grid):
+        with pytest.raises(ValueError, match=r"one row per \(gain, replicate\)"):
+            seed_matrix(grid.frame, x="gain", value="kld_nats")
+
+    def test_missing_column(self, grid):
+        with pytest.raises(ValueError, match="lacks the column"):
+            seed_matrix(grid.frame.drop(columns="replicate"), x="gain", value="kld_nats")
+
+    def test_missing_replicate(self, grid):
+        one = grid.select(m=2.0).iloc[1:]
+        with pytest.raises(ValueError, match="every replicate"):
+            seed_matrix(one, x="gain", value="kld_nats")
+
+    def test_empty_and_not_a_frame(self, grid):
+        with pytest.raises(ValueError, match="at least one row"):
+            seed_matrix(grid.frame.iloc[:0], x="gain", value="kld_nats")
+        with pytest.raises(TypeError, match="pandas DataFrame"):
+            seed_matrix([1, 2], x="gain", value="kld_nats")
+
+
+class TestFloorTable:
+    def test_values(self, grid):
+        table = grid.floor_table(plateau_from=5)
+        assert table["m"].tolist() == [2.0, 3.0] and (table["replicates"] == 3).all()
+        sel = grid.frame[(grid.frame["m"] == 3.0) & (grid.frame["gain"] >= 5)]
+        expected = sel.groupby("replicate")["kld_nats"].mean()
+        assert table.loc[1, "plateau_mean"] == pytest.approx(expected.mean(), rel=1e-12)
+        assert table.loc[1, "plateau_sd"] == pytest.approx(expected.std(ddof=1), rel=1e-12)
+        floors = grid.select(m=3.0).groupby("replicate")["floor_nats"].first()
+        assert table.loc[1, "floor_mean"] == pytest.approx(floors.mean(), rel=1e-12)
+        assert table.loc[1, "floor_sd"] == pytest.approx(floors.std(ddof=1), rel=1e-12)
+        mc = grid.select(m=3.0, gain=20).groupby("replicate")["kld_mc_nats"].first()
+        assert table.loc[1, "mc_mean"] == pytest.approx(mc.mean(), rel=1e-12)
+
+    def test_default_plateau_starts_at_the_bound_gain(self, grid):
+        # ceil(sqrt(400)) = 20, the largest gain of the grid
+        assert grid.floor_table()["plateau_from"].tolist() == [20, 20]
+
+    def test_plateau_from_too_large(self, grid):
+        with pytest.raises(ValueError, match="`plateau_from` must be <= the largest gain 20; got 50"):
+            grid.floor_table(plateau_from=50)
+
+    def test_no_binning_amplifier(self):
+        g = run_grid({"normal": stats.norm()}, [100], [2.0], [1], amplifiers=["refit_normal"], replicates=1,
+                     reference_size=1000)
+        with pytest.raises(ValueError, match="no binning amplifier"):
+            g.floor_table()
+
+    def test_table_and_headline(self, grid):
+        table = grid.table()
+        assert table["M"].tolist() == [2.0, 3.0]
+        assert "law" not in table.columns and "amplifier" not in table.columns  # one of each
+        ft = grid.floor_table()
+        np.testing.assert_allclose(table["floor (nats)"], ft["floor_mean"].round(4))
+        assert "plateau, G ≥ 20 (nats)" in table.columns
+        head = grid.headline()
+        assert head["m_values"] == [2.0, 3.0] and head["floor_mean"] == ft["floor_mean"].tolist()
+        assert head["plateau_from"] == 20 and head["n_trials"] == 18
+        assert head["bound_at_max_gain"] is True  # N_G = 20 * 400 = 8000 = 400^1.5: the boundary holds
+        assert head["mc_at_max_gain"] == pytest.approx(grid.select(gain=20, m=2.0)["kld_mc_nats"].mean())
+
+
+class TestRegions:
+    EDGES = [0.0, math.exp(-1), 3.6, math.inf]
+    LABELS = ["rise", "bulk", "tail"]
+
+    def test_regions_add_up_to_the_floor(self):
+        # Exact identity: the regions partition the bins of the very training samples of the grid.
+        g = run_grid({"lognormal": LOGNORMAL}, [400], [2.5, 6.0], [1], replicates=2, reference_size=5000,
+                     regions=(self.EDGES, self.LABELS))
+        parts = g.frame[[f"floor_{label}_nats" for label in self.LABELS]].sum(axis=1)
+        np.testing.assert_allclose(parts, g.frame["floor_nats"], rtol=1e-12)
+        mean, sd = g.region_means("gencopy")
+        assert mean.index.tolist() == [2.5, 6.0] and mean.columns.tolist() == self.LABELS
+        tail = g.select(m=2.5)["floor_tail_nats"]
+        assert mean.loc[2.5, "tail"] == pytest.approx(tail.mean(), rel=1e-12)
+        assert sd.loc[2.5, "tail"] == pytest.approx(tail.std(ddof=1), rel=1e-12)
+        table = g.region_table()
+        assert table.columns.tolist() == ["amplifier", "M", "rise (nats)", "bulk (nats)", "tail (nats)"]
+        assert table["M"].tolist() == [2.5, 6.0] and table["amplifier"].eq("gencopy").all()
+        np.testing.assert_allclose(table["tail (nats)"], mean["tail"].round(4))
+
+    def test_log_space_adds_up_to_log_floor(self):
+        ref = Reference.draw(LOGNORMAL, 5000, rng=0, name="lognormal")
+        g = run_grid([ref], [400], [2.5], [1], amplifiers=["gencopy-log"], replicates=2, baseline=False,
+                     regions=(self.EDGES, self.LABELS))
+        parts = g.frame[[f"floor_{label}_nats" for label in self.LABELS]].sum(axis=1)
+        np.testing.assert_allclose(parts, g.frame["floor_nats"], rtol=1e-12)
+
+    def test_regions_only_on_binning_rows(self):
+        g = run_grid({"lognormal": LOGNORMAL}, [200], [2.5], [1], amplifiers=["gencopy", "refit_normal"],
+                     replicates=1, reference_size=2000, regions=(self.EDGES, self.LABELS))
+        assert g.select(amplifier="refit_normal")["floor_rise_nats"].isna().all()
+        assert g.select(amplifier="gencopy")["floor_rise_nats"].notna().all()
+
+    def test_without_regions(self, grid):
+        with pytest.raises(ValueError, match="run without `regions`"):
+            grid.region_table()
+
+    def test_bad_regions(self):
+        base = ({"lognormal": LOGNORMAL}, [100], [2.5], [1])
+        with pytest.raises(TypeError, match="`regions` must be a pair"):
+            run_grid(*base, regions=[1.0, 2.0, 3.0], reference_size=100)
+        with pytest.raises(ValueError, match="`regions` edges must be 4 strictly increasing"):
+            run_grid(*base, regions=([0.0, 2.0, 1.0, 3.0], self.LABELS), reference_size=100)
+        with pytest.raises(ValueError, match="`regions` edges must be 4 strictly increasing"):
+            run_grid(*base, regions=([0.0, 1.0], self.LABELS), reference_size=100)
+        with pytest.raises(ValueError, match=r"`regions` edges must be >= 0 \(or -inf\) for 'gencopy-log'"):
+            run_grid(*base, amplifiers=["gencopy-log"], regions=([-1.0, 1.0, 2.0, 3.0], self.LABELS),
+                     reference_size=100)
+
+
+def test_a_grid_frame_is_plain_data(small):
+    # JSON-friendly values (the store round-trips them): lists, Python floats and bools
+    rec = small.frame.iloc[0]
+    assert isinstance(rec["kld_vector"], list) and all(type(v) is float for v in rec["kld_vector"])
+    assert isinstance(small.frame, pd.DataFrame)
+
+
+class TestSameNumbersAsBefore:
+    """Regression pin: the gain grid's numbers are bitwise those of ampcore 0.1 (before the engine).
+
+    The values were computed with the ``run_grid`` of ampcore/experiment.py at commit 188ccdb (same
+    arguments, ``root_seed`` 20250101, the default seed then and now). The refactor into one
+    engine kept the gain grid's seeding: a change of any of these numbers is a change of the
+    streams, and must be deliberate.
+    """
+
+    KLD_NORMAL = [
+        0.005422707916923564, 0.005142040868967079, 0.0069771623159218255, -0.002993138270976692,
+        -0.012595794989187503, 0.07468368327058172, 0.03954580818447906, 0.0022746461481555347,
+        0.018797879433293474, 0.04298270807011839, 0.018641402298722243, 0.017876578706814472,
+    ]
+    MC_NORMAL = [0.0022865112534424803, -0.0721088736418567, -0.0471965647406678, 0.01018070387565051] * 3
+    FLOOR_NORMAL = [0.05074276331759807, 0.02841903173895326] * 2 + [0.030301216592105436, 0.028853548571618565] * 2
+    KLD_LOG = [
+        -0.015024884192445409, 0.07263852888098254, -0.011099692336291822, 0.06649959424952212,
+        1.1992576852305308, 1.4161624743183618, 1.0821113871030794, 1.3068927133330102,
+    ]
+    FLOOR_LOG = [0.03586258907244467, 0.03727767832171842] * 2
+
+    def test_linear_gencopy_and_kde(self):
+        g = run_grid({"normal": stats.norm()}, [300], [2.0, 3.0], [1, 4], amplifiers=["gencopy", "smoothed_bootstrap"],
+                     replicates=2, reference_size=5000, workers=1).frame
+        assert g["kld_nats"].tolist() == self.KLD_NORMAL
+        assert g["kld_mc_nats"].tolist() == self.MC_NORMAL
+        assert g["floor_nats"].tolist()[:8] == self.FLOOR_NORMAL and g["floor_nats"][8:].isna().all()
+
+    def test_log_gencopy_and_refit(self):
+        g = run_grid({"lognormal": LOGNORMAL}, [300], [2.5], [1, 3], amplifiers=["gencopy-log", "refit_normal"],
+                     replicates=2, reference_size=5000, workers=1).frame
+        assert g["kld_nats"].tolist() == self.KLD_LOG
+        assert g["floor_nats"].tolist()[:4] == self.FLOOR_LOG and g["floor_nats"][4:].isna().all()
