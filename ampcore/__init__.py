@@ -14,6 +14,7 @@ imports only go downward (core ← studies ← book ← cli):
   - :mod:`ampcore.floor` — the floor of copy-based amplification, split into noise and bias;
   - :mod:`ampcore.logspace` — the floor of amplification in ``ln x``;
   - :mod:`ampcore.valley` — whether a sample resolves two close peaks;
+  - :mod:`ampcore.ampfactor` — GANplifying's amplification factor (quantile MSE → n_equiv);
 
 * :mod:`ampcore.studies` — one engine (trials, value-keyed seeds, executors, a resumable store)
   and one module per study of the book;
@@ -47,6 +48,7 @@ for _module, _names in {
     "amplify": [
         "Amplified", "Amplifier", "FittedModel", "GenCopy", "GenCopyLog", "Bootstrap", "KDE",
         "RefitNormal", "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel",
+        "GaussianMixture", "MixtureModel",
         "kde_bandwidth", "gencopy", "gencopy_chunks", "gencopy_log", "bootstrap",
         "smoothed_bootstrap", "refit_normal", "generate", "reamplify", "AMPLIFIERS",
     ],
@@ -57,12 +59,17 @@ for _module, _names in {
     "floor": ["FloorTerms", "fisher_information", "floor_terms", "kl_by_region"],
     "logspace": ["log_floor"],
     "valley": ["Valley", "valley_depth", "true_valley_depth", "valley_table"],
+    "ampfactor": [
+        "AmplificationFactor", "quantile_edges", "quantile_mse", "expected_quantile_mse",
+        "equivalent_events", "amplification_factor",
+    ],
 }.items():
     for _name in _names:
         _EXPORTS[_name] = _module
 del _module, _names, _name
 
-_MODULES = ("laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "studies", "book", "cli")
+_MODULES = ("laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
+            "studies", "book", "cli")
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -84,6 +91,14 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports lazily
+    from .ampfactor import (
+        AmplificationFactor,
+        amplification_factor,
+        equivalent_events,
+        expected_quantile_mse,
+        quantile_edges,
+        quantile_mse,
+    )
     from .amplify import (
         AMPLIFIERS,
         KDE,
@@ -92,10 +107,12 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         Bootstrap,
         BootstrapModel,
         FittedModel,
+        GaussianMixture,
         GenCopy,
         GenCopyLog,
         HistogramModel,
         KDEModel,
+        MixtureModel,
         NormalModel,
         RefitNormal,
         bootstrap,

@@ -31,7 +31,8 @@ CORE = {
     "information_content", "satisfies_bound", "min_generated_events", "min_gain", "generated_m", "bound_table",
     # amplify
     "Amplified", "Amplifier", "FittedModel", "GenCopy", "GenCopyLog", "Bootstrap", "KDE", "RefitNormal",
-    "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel", "kde_bandwidth", "gencopy",
+    "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel", "GaussianMixture", "MixtureModel",
+    "kde_bandwidth", "gencopy",
     "gencopy_chunks", "gencopy_log", "bootstrap", "smoothed_bootstrap", "refit_normal", "generate",
     "reamplify", "AMPLIFIERS",
     # divergence
@@ -43,6 +44,9 @@ CORE = {
     "log_floor",
     # valley
     "Valley", "valley_depth", "true_valley_depth", "valley_table",
+    # ampfactor
+    "AmplificationFactor", "quantile_edges", "quantile_mse", "expected_quantile_mse", "equivalent_events",
+    "amplification_factor",
 }
 
 STUDIES = {
@@ -68,7 +72,8 @@ BOOK = {
     "ChapterSpec", "ParameterError", "ParameterSpec", "chapter_spec", "check_parameters", "parse_value",
     "RECORD_MIME", "glue_names", "read_records", "record",
     "NOTEBOOKS_ENV", "BookNotFound", "Chapter", "execute_chapter", "find_book", "find_chapters",
-    "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter",
+    "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter", "chapter_fingerprint",
+    "executed_records", "EXECUTED_ENV",
 }
 
 CLI = {"main", "build_parser", "PROG"}
@@ -77,7 +82,7 @@ LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDI
           "ampcore.book": (ampcore.book, BOOK), "ampcore.cli": (ampcore.cli, CLI)}
 
 # every module of the package, by layer
-CORE_MODULES = ["laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley"]
+CORE_MODULES = ["laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
 

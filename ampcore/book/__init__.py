@@ -16,10 +16,13 @@ from __future__ import annotations
 from .parameters import ChapterSpec, ParameterError, ParameterSpec, chapter_spec, check_parameters, parse_value
 from .records import RECORD_MIME, glue_names, read_records, record
 from .runner import (
+    EXECUTED_ENV,
     NOTEBOOKS_ENV,
     BookNotFound,
     Chapter,
+    chapter_fingerprint,
     execute_chapter,
+    executed_records,
     find_book,
     find_chapters,
     notebooks_dir,
@@ -32,5 +35,6 @@ __all__ = [
     "ChapterSpec", "ParameterError", "ParameterSpec", "chapter_spec", "check_parameters", "parse_value",
     "RECORD_MIME", "glue_names", "read_records", "record",
     "NOTEBOOKS_ENV", "BookNotFound", "Chapter", "execute_chapter", "find_book", "find_chapters",
-    "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter",
+    "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter", "chapter_fingerprint",
+    "executed_records", "EXECUTED_ENV",
 ]
