@@ -67,7 +67,7 @@ for _module, _names in {
     ],
     "sampleamp": [
         "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv",
-        "gaussian_mean_success", "valid_extra",
+        "gaussian_mean_success", "valid_extra", "asymptotic_valid_scale",
     ],
 }.items():
     for _name in _names:
@@ -160,6 +160,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         VALIDITY_LIMIT,
         GaussianMeanTest,
         amplify_gaussian_mean,
+        asymptotic_valid_scale,
         gaussian_mean_success,
         gaussian_mean_tv,
         valid_extra,

@@ -49,6 +49,7 @@ __all__ = [
     "gaussian_mean_tv",
     "gaussian_mean_success",
     "valid_extra",
+    "asymptotic_valid_scale",
 ]
 
 VALIDITY_LIMIT = 2.0 / 3.0
@@ -229,6 +230,29 @@ def valid_extra(n: int, d: int = 1, *, limit: float = VALIDITY_LIMIT) -> int:
         else:
             high = mid
     return low
+
+
+def asymptotic_valid_scale(limit: float = VALIDITY_LIMIT) -> float:
+    """The large-d limit of ``valid_extra(n, d) · √d / n``: ``√8 Φ^{-1}(limit)``.
+
+    Notes
+    -----
+    Provenance: Reconstructed (ours): for large d the squared radius is nearly Normal, the
+    output's ``n r`` has mean d and sd ``√(2d)`` against ``d n/m ≈ d − s√d`` for real draws,
+    so the best test succeeds with probability ``Φ(s/√8)``; setting it to `limit` gives s. This is
+    the constant in Axelrod et al.'s ``m − n = Θ(n/√d)`` for our amplifier.
+
+    Examples
+    --------
+    >>> round(asymptotic_valid_scale(), 4)
+    1.2183
+    """
+    from scipy import stats
+
+    limit = check_positive(limit, "limit")
+    if not 0.5 < limit < 1.0:
+        raise ValueError(f"`limit` must be in (0.5, 1); got {limit!r}.")
+    return float(math.sqrt(8.0) * stats.norm.ppf(limit))
 
 
 @dataclass(frozen=True)

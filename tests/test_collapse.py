@@ -134,6 +134,15 @@ class TestExpectedVariance:
                 se = values.std(axis=0, ddof=1) / math.sqrt(values.shape[0])
                 assert np.all(np.abs(values.mean(axis=0) - expected) < 4 * se), (method, mode)
 
+    def test_conditional_start(self):
+        # starting from V_0 = aσ² (its expectation) gives the unconditional curve
+        for method, h in (("refit_normal", None), ("kde", 0.3)):
+            for mode in COLLAPSE_MODES:
+                plain = expected_model_variance(method, mode, 5, n=30, variance0=2.0, bandwidth=h)
+                given = expected_model_variance(method, mode, 5, n=30, variance0=2.0, bandwidth=h, start=29 / 30 * 2.0)
+                np.testing.assert_allclose(given, plain, rtol=1e-14)
+        assert expected_model_variance("refit_normal", "replace", 2, n=10, start=0.5).tolist() == pytest.approx([0.5, 0.45, 0.405])
+
     def test_validation(self):
         with pytest.raises(ValueError, match="`bandwidth` is required for method='kde'"):
             expected_model_variance("kde", "replace", 3, n=10)
@@ -157,9 +166,13 @@ class TestGrid:
 
     def test_curves_table_headline(self, result):
         c = result.curves()
-        assert c.loc[("refit_normal", "replace", 3), "expected_variance"] == pytest.approx((39 / 40) ** 4)
+        # given the real events' variance V_0, a replacing Normal chain expects a^g V_0 (a = 39/40)
+        first = result.frame[(result.frame["method"] == "refit_normal") & (result.frame["mode"] == "replace")
+                             & (result.frame["generation"] == 0)]["model_variance"]
+        assert c.loc[("refit_normal", "replace", 3), "expected_variance"] == pytest.approx((39 / 40) ** 3 * first.mean())
+        assert c.loc[("refit_normal", "replace", 0), "deviation_se"] == 0.0  # generation 0 is known exactly
         t = result.table()
-        assert t.shape == (4, 9)
+        assert t.shape == (4, 10)
         h = result.headline()
         assert h["generations"] == 3 and h["chains"] == 3 and h["n"] == 40
         assert set(h["variance_last"]) == {"refit_normal_replace", "refit_normal_accumulate", "kde_replace", "kde_accumulate"}

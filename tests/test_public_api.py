@@ -49,7 +49,7 @@ CORE = {
     "amplification_factor",
     # sampleamp
     "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv", "gaussian_mean_success",
-    "valid_extra",
+    "valid_extra", "asymptotic_valid_scale",
 }
 
 STUDIES = {

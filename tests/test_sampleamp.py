@@ -12,6 +12,7 @@ from ampcore.sampleamp import (
     VALIDITY_LIMIT,
     GaussianMeanTest,
     amplify_gaussian_mean,
+    asymptotic_valid_scale,
     gaussian_mean_success,
     gaussian_mean_tv,
     valid_extra,
@@ -127,7 +128,8 @@ class TestValidExtra:
 
     def test_scales_like_n_over_root_d(self):
         # Θ(n/√d): k√d/n falls from 3.2 (d = 1) towards √8 Φ^{-1}(2/3) = 1.218 (d → ∞)
-        asymptote = math.sqrt(8) * stats.norm.ppf(2 / 3)
+        asymptote = asymptotic_valid_scale()
+        assert asymptote == pytest.approx(math.sqrt(8) * stats.norm.ppf(2 / 3), rel=1e-12)
         ratios = [valid_extra(10_000, d) * math.sqrt(d) / 10_000 for d in (1, 4, 16, 64, 256, 4096)]
         assert ratios == sorted(ratios, reverse=True)
         assert ratios[0] == pytest.approx(3.2, abs=0.01)

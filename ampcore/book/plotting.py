@@ -428,7 +428,8 @@ def success_vs_extra(ax: Axes | None, result: Any) -> Axes:
         part = summary[summary["d"] == d]
         ax.errorbar(part["scale_actual"], part["success"], yerr=part["success_se"], marker="o", ls="none",
                     capsize=2.5, color=c, label=f"d = {d}")
-        extra = np.unique(np.geomspace(1, float(part["extra"].max()) * 1.05, 200).round().astype(int))
+        low = max(1.0, float(part["extra"].min()) / 2)
+        extra = np.unique(np.geomspace(low, float(part["extra"].max()) * 1.05, 200).round().astype(int))
         ax.plot(extra * np.sqrt(d) / n, [gaussian_mean_success(n, n + int(k), d) for k in extra], color=c, lw=1.0)
         ax.axvline(float(thresholds.loc[d, "(m − n)√d/n"]), color=c, ls=":", lw=1.0)
     ax.axhline(VALIDITY_LIMIT, color="0.35", ls="--", lw=1.0, label="validity limit 2/3")
@@ -502,7 +503,8 @@ def collapse_curves(result: Any, *, axes: Sequence[Axes] | None = None) -> Seque
     Returns
     -------
     sequence of Axes
-        Left: mean model variance ± se over chains (points) and the exact expectation (line).
+        Left: mean model variance ± se over chains (points) and the exact expectation given each
+        chain's real events (line).
         Right: mean exact KL ± se (log scale). Solid: replace; open markers: accumulate.
     """
     if axes is None:
@@ -512,7 +514,7 @@ def collapse_curves(result: Any, *, axes: Sequence[Axes] | None = None) -> Seque
         raise ValueError(f"`axes` must hold two Axes; got {len(axes)}.")
     c = result.curves()
     left, right = axes
-    for i, (method, mode) in enumerate(result.pairs()):
+    for method, mode in result.pairs():
         part = c.loc[(method, mode)]
         g = part.index.to_numpy()
         color = "C0" if method == "refit_normal" else "C3"
@@ -526,7 +528,6 @@ def collapse_curves(result: Any, *, axes: Sequence[Axes] | None = None) -> Seque
     left.axhline(float(result.frame["law_variance"].iloc[0]), color="0.6", lw=0.8)
     left.set_xlabel("generation g")
     left.set_ylabel("variance of the model")
-    left.set_yscale("log")
     left.legend(loc="upper left", fontsize=8)
     right.set_xlabel("generation g")
     right.set_ylabel("exact KL(model‖truth) (nats)")

@@ -34,7 +34,14 @@ from .._validation import check_int, check_positive
 from ..ampfactor import amplification_factor, equivalent_events
 from ..bound import min_gain
 from ..information import bin_width, effective_m
-from ..sampleamp import VALIDITY_LIMIT, GaussianMeanTest, amplify_gaussian_mean, gaussian_mean_success, valid_extra
+from ..sampleamp import (
+    VALIDITY_LIMIT,
+    GaussianMeanTest,
+    amplify_gaussian_mean,
+    asymptotic_valid_scale,
+    gaussian_mean_success,
+    valid_extra,
+)
 from .engine import DEFAULT_SEED, Trial, grid, run_trials
 from .results import StudyResult, check_list
 
@@ -147,7 +154,21 @@ class Distinguishability(StudyResult):
         s = self.summary()
         t = self.thresholds().set_index("d")
         scales = sorted(float(v) for v in self.frame["scale"].unique())
+        d_min, d_max = int(t.index.min()), int(t.index.max())
         return {
+            "d_min": d_min,
+            "d_max": d_max,
+            "valid_extra_min_d": int(t.loc[d_min, "valid m − n"]),
+            "valid_extra_max_d": int(t.loc[d_max, "valid m − n"]),
+            "valid_gain_min_d": 1.0 + float(t.loc[d_min, "valid m − n"]) / int(self.frame["n"].iloc[0]),
+            "valid_scale_min_d": float(t.loc[d_min, "(m − n)√d/n"]),
+            "valid_scale_max_d": float(t.loc[d_max, "(m − n)√d/n"]),
+            "asymptotic_scale": asymptotic_valid_scale(),
+            "scale_min": scales[0],
+            "scale_max": scales[-1],
+            "success_min_scale_max_d": float(s.loc[(d_max, scales[0]), "success"]),
+            "success_max_scale_min_d": float(s.loc[(d_min, scales[-1]), "success"]),
+            "success_max_scale_max_d": float(s.loc[(d_max, scales[-1]), "success"]),
             "n": int(self.frame["n"].iloc[0]),
             "rounds_per_point": int(self.frame["rounds"].iloc[0] * self.frame["replicate"].nunique()),
             "dims": [int(d) for d in t.index],
@@ -245,21 +266,23 @@ def expected_amp_factor(gains: Any, n_q: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``1 / (1/G + c N_q/(1 − 1/N_q))`` with ``c = (1/N_q) Σ_j (φ(e_{j−1}) − φ(e_j))²``: the m
-        output points score the multinomial ``(1 − 1/N_q)/(N_q m)`` plus the error of their
-        mean, ``x̄ − μ ~ N(0, 1/N)``, which moves every bin fraction by about
-        ``(φ(e_{j−1}) − φ(e_j))(x̄ − μ)``. It does not depend on N and tends to a finite limit
-        as G grows.
+        ``1 / ((1 − c')/G + c')`` with ``c' = c N_q/(1 − 1/N_q)`` and
+        ``c = (1/N_q) Σ_j (φ(e_{j−1}) − φ(e_j))²``. A bin fraction of the m output points moves
+        with their mean by ``Δφ_j = φ(e_{j−1}) − φ(e_j)`` per unit (the covariance of the bin's
+        indicator with the point); the amplifier removes the fresh points' own mean and puts the
+        inputs' mean ``x̄ − μ ~ N(0, 1/N)`` in its place. So the expected quantile MSE is the
+        multinomial ``(1 − 1/N_q)/(N_q m)`` less the mean's share ``c/m``, plus ``c/N``. At G = 1
+        the factor is 1; it does not depend on N and tends to ``1/c'`` as G grows.
 
     Notes
     -----
-    Provenance: Reconstructed (ours; first order in the mean error, multinomial noise for the
-    bins). The expected quantile MSE of true events is Standard (:mod:`ampcore.ampfactor`).
+    Provenance: Reconstructed (ours; first order in the mean error). The expected quantile MSE of
+    true events is Standard (:mod:`ampcore.ampfactor`).
 
     Examples
     --------
     >>> expected_amp_factor([1, 10, 1e9], 10).round(2).tolist()
-    [0.9, 4.84, 9.38]
+    [1.0, 5.1, 9.38]
     """
     from scipy import stats
 
@@ -270,7 +293,8 @@ def expected_amp_factor(gains: Any, n_q: int) -> np.ndarray:
     edges = stats.norm.ppf(np.arange(1, n_q) / n_q)
     density = np.concatenate([[0.0], stats.norm.pdf(edges), [0.0]])
     c = float(np.mean(np.diff(density) ** 2))
-    return np.asarray(1.0 / (1.0 / g + c * n_q / (1.0 - 1.0 / n_q)))
+    share = c * n_q / (1.0 - 1.0 / n_q)
+    return np.asarray(1.0 / ((1.0 - share) / g + share))
 
 
 def _measure_notions(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
@@ -349,31 +373,43 @@ class Notions(StudyResult):
         })
 
     def notions_table(self) -> pd.DataFrame:
-        """The three notions side by side, each with what this run measured at its N."""
+        """The three notions side by side (one row each, indexed by the notion), with what this
+        run measured at its N."""
         h = self.headline()
         return pd.DataFrame({
             "notion": ["sample amplification (Axelrod et al.)", "information limit (Watts & Crow)",
                        "amplification factor (GANplifying)"],
-            "measures": ["whether any test tells the m points from m real draws",
-                         "whether N_G events carry the training sample's histogram at its width Δ",
-                         "accuracy of one summary (quantile MSE) in equivalent true events"],
-            "condition": ["best-test success ≤ 2/3", "measured M of the N_G events at Δ ≥ 3",
-                          "n_equiv / N > 1"],
-            "scaling in n": ["m − n = Θ(n/√d): G − 1 = Θ(1/√d), no growth with n",
-                             "N_G ≥ N^(3/2): G ≥ √N", "G_eff bounded by the model's accuracy, not by G"],
+            "measures": ["whether any test tells them from real draws",
+                         "whether N_G events carry the histogram at Δ",
+                         "accuracy of one summary, in true events"],
+            "condition": ["best-test success ≤ 2/3", "measured M of N_G events at Δ ≥ 3", "n_equiv / N > 1"],
+            "scaling in n": ["m − n = Θ(n/√d): G = 1 + Θ(1/√d)", "N_G ≥ N^(3/2), i.e. G ≥ √N",
+                             "G_eff set by the model, not by n"],
             "this run": [f"valid up to G = {h['valid_gain']:.2f}",
-                         f"M reaches 3 at G = {h['crossing_gain']:.1f} (√N = {h['sqrt_n']:.1f})",
+                         f"M = 3 at G = {h['crossing_gain']:.1f} (√N = {h['sqrt_n']:.1f})",
                          f"G_eff = {h['amp_factor_largest']:.2f} at G = {h['gain_largest']}"],
-        })
+        }).set_index("notion")
 
     def headline(self) -> dict[str, Any]:
         s = self.summary()
         n = int(self.frame["n"].iloc[0])
         gains = [int(g) for g in s.index]
+        root = float(min_gain(n))
+        near = min(gains, key=lambda g: abs(math.log(g / root)))
+        invalid = [g for g in gains if s.loc[g, "success_exact"] > VALIDITY_LIMIT]
         return {
             "n": n,
+            "n_q": int(self.frame["n_q"].iloc[0]),
+            "gain_near_sqrt_n": near,
+            "amp_factor_near_sqrt_n": float(s.loc[near, "amp_factor"]),
+            "amp_factor_se_near_sqrt_n": float(s.loc[near, "amp_factor_se"]),
+            "success_near_sqrt_n": float(s.loc[near, "success"]),
+            "m_generated_near_sqrt_n": float(s.loc[near, "m_generated_mean"]),
+            "first_invalid_gain": invalid[0] if invalid else None,
+            "gain_smallest": gains[0],
+            "amp_factor_smallest": float(s["amp_factor"].iloc[0]),
             "gains": gains,
-            "sqrt_n": float(min_gain(n)),
+            "sqrt_n": root,
             "valid_gain": 1.0 + valid_extra(n, 1) / n,
             "validity_limit": VALIDITY_LIMIT,
             "max_abs_z": float(s["z"].abs().max()),
