@@ -81,6 +81,7 @@ BOOK = {
     "NOTEBOOKS_ENV", "BookNotFound", "Chapter", "execute_chapter", "find_book", "find_chapters",
     "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter", "chapter_fingerprint",
     "executed_records", "EXECUTED_ENV",
+    "LabAssignment", "LAB_ASSIGNMENTS", "lab_table",
 }
 
 CLI = {"main", "build_parser", "PROG"}
@@ -107,7 +108,7 @@ def test_core_modules_are_the_listed_ones():
     assert found == sorted([*CORE_MODULES, "cli"])
     assert STUDY_MODULES == ["calibration", "collapse", "engine", "floors", "gain", "neighbours", "reamplification",
                              "resolution", "results", "store"]
-    assert BOOK_MODULES == ["parameters", "plotting", "records", "runner"]
+    assert BOOK_MODULES == ["parameters", "plotting", "records", "runner", "teaching"]
 
 
 def test_the_core_reexports_exactly_its_modules_public_names():
