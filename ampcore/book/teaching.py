@@ -92,7 +92,7 @@ def _chain_variance(values: Mapping[str, Any], seed: int) -> float:
 
 def _width_over_separation(values: Mapping[str, Any], seed: int) -> float:
     law = TwoPeaks(values["separation"], values["peak_width"])
-    return float(goldilocks_width(values["N"], values["M"], float(law.entropy()))) / values["separation"]
+    return float(goldilocks_width(values["N"], values["M"], float(law.entropy()))) / float(values["separation"])
 
 
 def _valid_extra(values: Mapping[str, Any], seed: int) -> int:
@@ -100,7 +100,7 @@ def _valid_extra(values: Mapping[str, Any], seed: int) -> int:
 
 
 def _valid_gain(values: Mapping[str, Any], seed: int) -> float:
-    return 1.0 + valid_extra(values["N"], 1) / values["N"]
+    return 1.0 + valid_extra(values["N"], 1) / int(values["N"])
 
 
 def _replace_kl(values: Mapping[str, Any], seed: int) -> float:
