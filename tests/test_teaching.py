@@ -26,12 +26,12 @@ PAGE = ROOT / "book" / "teaching.ipynb"
 
 @pytest.fixture(scope="module")
 def table():
-    return lab_table(notebooks=NOTEBOOKS, seed=chapter_spec(PAGE).defaults()["seed"]).set_index("command")
+    return lab_table(notebooks=NOTEBOOKS, seed=chapter_spec(PAGE).defaults()["seed"]).set_index(["chapter", "change"])
 
 
 def _row(table, chapter, parameter):
     task = next(t for t in LAB_ASSIGNMENTS if t.chapter == chapter and t.parameter == parameter)
-    return table.loc[task.command()], chapter_spec(NOTEBOOKS / f"{chapter}.ipynb").defaults()
+    return table.loc[(chapter, task.change())], chapter_spec(NOTEBOOKS / f"{chapter}.ipynb").defaults()
 
 
 @pytest.mark.parametrize("task", LAB_ASSIGNMENTS, ids=lambda t: f"{t.chapter}-{t.parameter}")
@@ -43,6 +43,9 @@ def test_each_assignment_is_a_valid_change_of_its_chapter(task):
     spec.check({task.parameter: task.value})  # raises on a value the chapter refuses
     assert spec.defaults()[task.parameter] != task.value  # a change, not the default
     assert task.command().startswith(f"ampcore chapter run {task.chapter.split('_', 1)[1]} -p {task.parameter} ")
+    assert task.change().startswith(f"{task.parameter} = ")
+    # the page shows every cell whole (pandas cuts text beyond 50 characters)
+    assert max(len(task.chapter), len(task.change()), len(task.quantity)) <= 50
 
 
 def test_bound_and_widths(table):
@@ -94,7 +97,7 @@ def test_replacing_chain_drift(table):
 def test_the_page_shows_this_table(table):
     records = executed_records(PAGE)
     shown = records["lab"]
-    assert shown["command"] == list(table.index)
+    assert list(zip(shown["chapter"], shown["change"])) == list(table.index)
     for column in ("at the default", "at the lab value"):
         assert shown[column] == list(table[column]), column  # same seed: bit for bit
 
@@ -110,3 +113,4 @@ def test_a_bad_assignment_is_refused():
     with pytest.raises(TypeError, match="unknown parameter"):
         lab_table([LabAssignment("01_question", "gain", 3, "nothing", unused)], notebooks=NOTEBOOKS)
     assert LabAssignment("09_neighbours", "dims", [1, 2], "x", unused).command() == "ampcore chapter run neighbours -p dims 1,2"
+    assert LabAssignment("09_neighbours", "dims", [1, 2], "x", unused).change() == "dims = [1, 2]"

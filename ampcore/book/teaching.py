@@ -64,6 +64,10 @@ class LabAssignment:
     quantity: str
     compute: Compute
 
+    def change(self) -> str:
+        """The change in words: ``"N = 500"``, ``"dims = [1, 256]"``."""
+        return f"{self.parameter} = {self.value!r}"
+
     def command(self) -> str:
         """The ``ampcore chapter run`` command that makes the change."""
         topic = self.chapter.split("_", 1)[1]
@@ -113,16 +117,14 @@ def _replace_kl(values: Mapping[str, Any], seed: int) -> float:
 
 
 LAB_ASSIGNMENTS: tuple[LabAssignment, ...] = (
-    LabAssignment("01_question", "G", 10, "does G·N satisfy the bound at N = 100?", _bound_at_100),
+    LabAssignment("01_question", "G", 10, "G·N satisfies the bound at N = 100", _bound_at_100),
     LabAssignment("02_entropy_bound", "N", 500, "Goldilocks width Δ of N(0, 1) at M = 2.5", _normal_width),
     LabAssignment("04_normal", "N", 500, "smallest gain the bound allows, √N", _root_n),
-    LabAssignment("06_reamplification", "n_small", 50,
-                  "expected variance of the refitted-Normal chain at the last generation", _chain_variance),
-    LabAssignment("07_resolution_significance", "M", 3.0, "bin width Δ over the peak separation", _width_over_separation),
-    LabAssignment("09_neighbours", "dims", [1, 256], "largest valid m − n in the largest dimension", _valid_extra),
-    LabAssignment("09_neighbours", "N", 1000, "largest valid gain of the sample amplifier in d = 1", _valid_gain),
-    LabAssignment("09_neighbours", "n_chain", 400,
-                  "mean exact KL (nats) of the replacing Normal chains at the last generation", _replace_kl),
+    LabAssignment("06_reamplification", "n_small", 50, "expected variance, refitted-Normal chain", _chain_variance),
+    LabAssignment("07_resolution_significance", "M", 3.0, "bin width Δ / peak separation", _width_over_separation),
+    LabAssignment("09_neighbours", "dims", [1, 256], "largest valid m − n, largest d", _valid_extra),
+    LabAssignment("09_neighbours", "N", 1000, "largest valid gain, sample amplifier, d = 1", _valid_gain),
+    LabAssignment("09_neighbours", "n_chain", 400, "mean exact KL of replacing chains (nats)", _replace_kl),
 )
 """The lab's parameter changes (one per row of :func:`lab_table`)."""
 
@@ -148,8 +150,10 @@ def lab_table(
     Returns
     -------
     pandas.DataFrame
-        Columns ``chapter, command, quantity, at the default, at the lab value``; numbers are
-        rounded to 4 significant digits (flags and counts are kept as they are).
+        Columns ``chapter, change, quantity, at the default, at the lab value`` (the quantity at
+        the chapter's last generation where it has generations); numbers are rounded to 4
+        significant digits (flags and counts are kept as they are). Every cell is at most 50
+        characters, pandas' display width.
 
     Raises
     ------
@@ -164,7 +168,7 @@ def lab_table(
         changed = spec.check({task.parameter: task.value})
         rows.append({
             "chapter": task.chapter,
-            "command": task.command(),
+            "change": task.change(),
             "quantity": task.quantity,
             "at the default": _rounded(task.compute(defaults, seed)),
             "at the lab value": _rounded(task.compute(changed, seed)),
