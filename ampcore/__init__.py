@@ -15,6 +15,8 @@ imports only go downward (core ← studies ← book ← cli):
   - :mod:`ampcore.logspace` — the floor of amplification in ``ln x``;
   - :mod:`ampcore.valley` — whether a sample resolves two close peaks;
   - :mod:`ampcore.ampfactor` — GANplifying's amplification factor (quantile MSE → n_equiv);
+  - :mod:`ampcore.sampleamp` — sample amplification (Axelrod et al.): m points out of n, and the
+    best test against them;
 
 * :mod:`ampcore.studies` — one engine (trials, value-keyed seeds, executors, a resumable store)
   and one module per study of the book;
@@ -63,13 +65,17 @@ for _module, _names in {
         "AmplificationFactor", "quantile_edges", "quantile_mse", "expected_quantile_mse",
         "equivalent_events", "amplification_factor",
     ],
+    "sampleamp": [
+        "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv",
+        "gaussian_mean_success", "valid_extra", "asymptotic_valid_scale",
+    ],
 }.items():
     for _name in _names:
         _EXPORTS[_name] = _module
 del _module, _names, _name
 
 _MODULES = ("laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
-            "studies", "book", "cli")
+            "studies", "book", "cli", "sampleamp")
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -150,4 +156,13 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
     )
     from .laws import Law, LogLaw, Reference, TwoPeaks, law_fingerprint, law_name
     from .logspace import log_floor
+    from .sampleamp import (
+        VALIDITY_LIMIT,
+        GaussianMeanTest,
+        amplify_gaussian_mean,
+        asymptotic_valid_scale,
+        gaussian_mean_success,
+        gaussian_mean_tv,
+        valid_extra,
+    )
     from .valley import Valley, true_valley_depth, valley_depth, valley_table

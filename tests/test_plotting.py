@@ -112,3 +112,37 @@ def test_fine_histograms_draws_each_sample():
     assert len(ax.patches) == 2
     with pytest.raises(ValueError, match="`edges` must be an increasing"):
         plotting.fine_histograms({"a": [0.1]}, edges=[1.0, 0.0])
+
+
+# --- chapter 9: sample amplification, three notions, replace versus accumulate ---------------
+
+
+def test_success_vs_extra_draws_points_curves_and_thresholds():
+    from ampcore.studies import distinguishability
+
+    r = distinguishability(30, [1, 4], [0.5, 2.0], rounds=10, replicates=1)
+    ax = plotting.success_vs_extra(None, r)
+    assert len(ax.containers) == 2  # one errorbar set per d
+    assert ax.get_xscale() == "log"
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert len(dotted) == 2  # one threshold per d
+    assert any(abs(line.get_ydata()[0] - 2 / 3) < 1e-12 for line in ax.get_lines() if line.get_linestyle() == "--")
+
+
+def test_three_notions_has_three_panels():
+    from ampcore.studies import notions_study
+
+    axes = plotting.three_notions(notions_study(20, [1, 5], rounds=10, replicates=2))
+    assert len(axes) == 3
+    assert axes[-1].get_xscale() == "log"
+    assert [len(ax.containers) for ax in axes] == [1, 1, 1]
+    with pytest.raises(ValueError, match="three Axes"):
+        plotting.three_notions(notions_study(20, [1], rounds=10, replicates=2), axes=axes[:2])
+
+
+def test_collapse_curves_one_series_per_pair():
+    from ampcore.studies import collapse_grid
+
+    axes = plotting.collapse_curves(collapse_grid(stats.norm(), 30, generations=2, replicates=2))
+    assert [len(ax.containers) for ax in axes] == [4, 4]
+    assert axes[1].get_yscale() == "log"

@@ -47,6 +47,9 @@ CORE = {
     # ampfactor
     "AmplificationFactor", "quantile_edges", "quantile_mse", "expected_quantile_mse", "equivalent_events",
     "amplification_factor",
+    # sampleamp
+    "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv", "gaussian_mean_success",
+    "valid_extra", "asymptotic_valid_scale",
 }
 
 STUDIES = {
@@ -66,6 +69,10 @@ STUDIES = {
     "expected_variance", "naive_bound_table",
     # resolution
     "Resolution", "Estimates", "resolution_study", "estimate_study",
+    # neighbours (sample amplification, three notions) and collapse (replace vs accumulate)
+    "Distinguishability", "Notions", "distinguishability", "notions_study", "extra_for", "expected_amp_factor",
+    "COLLAPSE_METHODS", "COLLAPSE_MODES", "Collapse", "collapse_chain", "collapse_grid", "expected_model_variance",
+    "kde_kl",
 }
 
 BOOK = {
@@ -74,6 +81,7 @@ BOOK = {
     "NOTEBOOKS_ENV", "BookNotFound", "Chapter", "execute_chapter", "find_book", "find_chapters",
     "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter", "chapter_fingerprint",
     "executed_records", "EXECUTED_ENV",
+    "LabAssignment", "LAB_ASSIGNMENTS", "lab_table",
 }
 
 CLI = {"main", "build_parser", "PROG"}
@@ -82,7 +90,8 @@ LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDI
           "ampcore.book": (ampcore.book, BOOK), "ampcore.cli": (ampcore.cli, CLI)}
 
 # every module of the package, by layer
-CORE_MODULES = ["laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor"]
+CORE_MODULES = ["laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
+                "sampleamp"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
 
@@ -97,8 +106,9 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
-    assert STUDY_MODULES == ["calibration", "engine", "floors", "gain", "reamplification", "resolution", "results", "store"]
-    assert BOOK_MODULES == ["parameters", "plotting", "records", "runner"]
+    assert STUDY_MODULES == ["calibration", "collapse", "engine", "floors", "gain", "neighbours", "reamplification",
+                             "resolution", "results", "store"]
+    assert BOOK_MODULES == ["parameters", "plotting", "records", "runner", "teaching"]
 
 
 def test_the_core_reexports_exactly_its_modules_public_names():
@@ -196,7 +206,8 @@ def test_studies_and_book_do_not_import_plotting_or_notebook_tools():
 
 
 STUDY_FUNCTIONS = ["run_grid", "floor_scan", "discretisation_check", "goldilocks_recovery", "generated_m_curve",
-                   "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study"]
+                   "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study",
+                   "distinguishability", "notions_study", "collapse_grid"]
 ENGINE_OPTIONS = {"executor", "workers", "store", "progress"}
 
 

@@ -6,7 +6,8 @@
 * :mod:`ampcore.book.records` — :func:`record` leaves a chapter's headline numbers for its tests
   and glues them into its prose; :func:`read_records` reads them back;
 * :mod:`ampcore.book.plotting` — one consistent style and one function per kind of figure;
-* :mod:`ampcore.book.runner` — find the book and its chapters, re-run one, render it.
+* :mod:`ampcore.book.runner` — find the book and its chapters, re-run one, render it;
+* :mod:`ampcore.book.teaching` — the lab's parameter changes and the results they give.
 
 This layer sits above :mod:`ampcore.studies` and the core; nothing below imports it.
 """
@@ -30,6 +31,7 @@ from .runner import (
     rerun_commands,
     resolve_chapter,
 )
+from .teaching import LAB_ASSIGNMENTS, LabAssignment, lab_table
 
 __all__ = [
     "ChapterSpec", "ParameterError", "ParameterSpec", "chapter_spec", "check_parameters", "parse_value",
@@ -37,4 +39,5 @@ __all__ = [
     "NOTEBOOKS_ENV", "BookNotFound", "Chapter", "execute_chapter", "find_book", "find_chapters",
     "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter", "chapter_fingerprint",
     "executed_records", "EXECUTED_ENV",
+    "LabAssignment", "LAB_ASSIGNMENTS", "lab_table",
 ]

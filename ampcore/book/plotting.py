@@ -23,6 +23,7 @@ from ..studies.gain import seed_matrix
 __all__ = [
     "BOOK_STYLE", "use_book_style", "mark_bound", "band", "gencopy_picture", "slope_guide",
     "kld_vs_gain", "kld_vs_meff", "kl_regions", "seed_bands", "fine_histograms",
+    "success_vs_extra", "three_notions", "collapse_curves",
 ]
 
 BOOK_STYLE: dict[str, Any] = {
@@ -397,3 +398,138 @@ def fine_histograms(
     ax.set_xlabel("x")
     ax.set_ylabel("density")
     return ax
+
+
+# --------------------------------------------------------------------------------------------------
+# chapter 9: sample amplification, three notions on one sample, replace versus accumulate
+
+
+def success_vs_extra(ax: Axes | None, result: Any) -> Axes:
+    """Best-test success against ``(m − n)√d/n``, one colour per d, exact curves and thresholds.
+
+    Parameters
+    ----------
+    ax : Axes or None
+    result : Distinguishability
+        From :func:`ampcore.studies.neighbours.distinguishability`. Points: the simulated success
+        ± its binomial standard error; lines: the exact success of the best test
+        (:func:`ampcore.sampleamp.gaussian_mean_success`); dotted verticals: the exact largest
+        valid ``m − n`` of each d; the horizontal line is the validity limit 2/3.
+    """
+    from ..sampleamp import VALIDITY_LIMIT, gaussian_mean_success
+
+    ax = _axes(ax)
+    summary = result.summary().reset_index()
+    thresholds = result.thresholds().set_index("d")
+    n = int(result.frame["n"].iloc[0])
+    dims = sorted(int(d) for d in summary["d"].unique())
+    colors = _grid_colors(len(dims))
+    for d, c in zip(dims, colors):
+        part = summary[summary["d"] == d]
+        ax.errorbar(part["scale_actual"], part["success"], yerr=part["success_se"], marker="o", ls="none",
+                    capsize=2.5, color=c, label=f"d = {d}")
+        low = max(1.0, float(part["extra"].min()) / 2)
+        extra = np.unique(np.geomspace(low, float(part["extra"].max()) * 1.05, 200).round().astype(int))
+        ax.plot(extra * np.sqrt(d) / n, [gaussian_mean_success(n, n + int(k), d) for k in extra], color=c, lw=1.0)
+        ax.axvline(float(thresholds.loc[d, "(m − n)√d/n"]), color=c, ls=":", lw=1.0)
+    ax.axhline(VALIDITY_LIMIT, color="0.35", ls="--", lw=1.0, label="validity limit 2/3")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"extra points, $(m-n)\sqrt{d}/n$")
+    ax.set_ylabel("success of the best test")
+    ax.legend(loc="upper left")
+    return ax
+
+
+def three_notions(result: Any, *, axes: Sequence[Axes] | None = None) -> Sequence[Axes]:
+    """Three stacked panels over the gain G, each one notion on the same amplified samples.
+
+    Parameters
+    ----------
+    result : Notions
+        From :func:`ampcore.studies.neighbours.notions_study`.
+    axes : sequence of three Axes, optional
+        Default: a new figure with three rows sharing the x axis.
+
+    Returns
+    -------
+    sequence of Axes
+        Top: best-test success (simulated ± se, exact line) with the limit 2/3. Middle: the
+        measured M of the generated sample at the training width (mean ± sd), the level 3 and
+        ``G = √N``. Bottom: the amplification factor (pooled ± se, first-order expectation
+        dashed) and the level 1.
+    """
+    from ..sampleamp import VALIDITY_LIMIT
+
+    if axes is None:
+        fig, made = plt.subplots(3, 1, sharex=True, figsize=(6.4, 7.2))
+        axes = list(made)
+    if len(axes) != 3:
+        raise ValueError(f"`axes` must hold three Axes; got {len(axes)}.")
+    s = result.summary()
+    gains = s.index.to_numpy(dtype=float)
+    n = int(result.frame["n"].iloc[0])
+    top, middle, bottom = axes
+    top.errorbar(gains, s["success"], yerr=s["success_se"], marker="o", ls="none", capsize=2.5, label="simulated")
+    top.plot(gains, s["success_exact"], color="C0", lw=1.0, label="exact")
+    top.axhline(VALIDITY_LIMIT, color="0.35", ls="--", lw=1.0, label="2/3")
+    top.set_ylabel("best-test success")
+    top.legend(loc="upper left")
+    middle.errorbar(gains, s["m_generated_mean"], yerr=s["m_generated_sd"], marker="o", capsize=2.5, color="C1")
+    middle.axhline(3.0, color="0.35", ls="--", lw=1.0, label="M = 3")
+    mark_bound(middle, n)
+    middle.set_ylabel("measured M at Δ")
+    middle.legend(loc="upper left")
+    bottom.errorbar(gains, s["amp_factor"], yerr=s["amp_factor_se"], marker="o", capsize=2.5, color="C2",
+                    label="measured")
+    bottom.plot(gains, s["amp_factor_expected"], color="C2", ls="--", lw=1.0, label="first-order expectation")
+    bottom.axhline(1.0, color="0.35", ls="--", lw=1.0)
+    bottom.set_ylabel("amplification factor")
+    bottom.set_xscale("log")
+    bottom.set_xlabel("gain G = m/N")
+    bottom.legend(loc="upper left")
+    return axes
+
+
+def collapse_curves(result: Any, *, axes: Sequence[Axes] | None = None) -> Sequence[Axes]:
+    """Model variance and exact KL against generation, for every (generator, data) pair.
+
+    Parameters
+    ----------
+    result : Collapse
+        From :func:`ampcore.studies.collapse.collapse_grid`.
+    axes : sequence of two Axes, optional
+        Default: a new figure with two panels side by side.
+
+    Returns
+    -------
+    sequence of Axes
+        Left: mean model variance ± se over chains (points) and the exact expectation given each
+        chain's real events (line).
+        Right: mean exact KL ± se (log scale). Solid: replace; open markers: accumulate.
+    """
+    if axes is None:
+        fig, made = plt.subplots(1, 2, figsize=(9.6, 3.8))
+        axes = list(made)
+    if len(axes) != 2:
+        raise ValueError(f"`axes` must hold two Axes; got {len(axes)}.")
+    c = result.curves()
+    left, right = axes
+    for method, mode in result.pairs():
+        part = c.loc[(method, mode)]
+        g = part.index.to_numpy()
+        color = "C0" if method == "refit_normal" else "C3"
+        face = color if mode == "replace" else "white"
+        label = f"{'Normal refit' if method == 'refit_normal' else 'KDE'}, {mode}"
+        left.errorbar(g, part["variance"], yerr=part["variance_se"], marker="o", ls="none", capsize=2,
+                      color=color, markerfacecolor=face, label=label, markersize=3.5)
+        left.plot(g, part["expected_variance"], color=color, lw=1.0, ls="-" if mode == "replace" else "--")
+        right.errorbar(g, part["kl"], yerr=part["kl_se"], marker="o", capsize=2, color=color,
+                       markerfacecolor=face, label=label, markersize=3.5, lw=1.0)
+    left.axhline(float(result.frame["law_variance"].iloc[0]), color="0.6", lw=0.8)
+    left.set_xlabel("generation g")
+    left.set_ylabel("variance of the model")
+    left.legend(loc="upper left", fontsize=8)
+    right.set_xlabel("generation g")
+    right.set_ylabel("exact KL(model‖truth) (nats)")
+    right.set_yscale("log")
+    return axes

@@ -29,9 +29,26 @@ from .calibration import (
     goldilocks_recovery,
     tie_jitter_scan,
 )
+from .collapse import (
+    COLLAPSE_METHODS,
+    COLLAPSE_MODES,
+    Collapse,
+    collapse_chain,
+    collapse_grid,
+    expected_model_variance,
+    kde_kl,
+)
 from .engine import DEFAULT_SEED, Trial, connect_dask, fingerprint, grid, run_trials, trial_threads
 from .floors import FloorScan, floor_scan
 from .gain import BINNING_AMPLIFIERS, GainGrid, measure_gain, run_grid, seed_matrix
+from .neighbours import (
+    Distinguishability,
+    Notions,
+    distinguishability,
+    expected_amp_factor,
+    extra_for,
+    notions_study,
+)
 from .reamplification import (
     CHAIN_METHODS,
     Chains,
@@ -64,4 +81,9 @@ __all__ = [
     "generation_chain", "expected_variance", "naive_bound_table",
     # resolution and significance (chapter 7)
     "Resolution", "Estimates", "resolution_study", "estimate_study",
+    # neighbouring results (chapter 9): sample amplification, three notions, model collapse
+    "Distinguishability", "Notions", "distinguishability", "notions_study", "extra_for",
+    "expected_amp_factor",
+    "COLLAPSE_METHODS", "COLLAPSE_MODES", "Collapse", "collapse_chain", "collapse_grid",
+    "expected_model_variance", "kde_kl",
 ]

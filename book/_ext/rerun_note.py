@@ -7,6 +7,8 @@
   shows chapter titles that may hold math.
 * The ``chapter-parameters`` directive (used by ``book/rerun.md``) renders, for every chapter, a
   table of its parameters (name, type, default, meaning) and its ``ampcore chapter run`` command.
+* The ``colab-install`` directive (``book/rerun.md``) renders the Colab install cell from the
+  repository URL of ``_config.yml``, so that URL is written in one place only.
 
 The parameters and their rules are read from the cell with
 :func:`ampcore.book.parameters.chapter_spec`, so the book, ``ampcore chapter list`` and the
@@ -156,10 +158,39 @@ class ChapterParameters(SphinxDirective):
         return out
 
 
+# What a notebook opened alone (Colab) or built by Binder (binder/postBuild) installs besides the
+# runtime dependencies: the extras of pyproject.toml; tests/test_binder.py checks that they cover
+# every module the notebooks import, and that binder/postBuild installs the same.
+NOTEBOOK_EXTRAS = ("book",)
+
+
+def colab_install_command(repository_url: str, branch: str = "main", extras: tuple[str, ...] = NOTEBOOK_EXTRAS) -> str:
+    """The first cell of a chapter opened on Colab: install ampcore from the book's repository."""
+    url = repository_url.rstrip("/")
+    if not url.startswith("https://"):
+        raise ValueError(f"the repository url must start with https://; got {repository_url!r} (see _config.yml)")
+    return f'!pip install "ampcore[{",".join(extras)}] @ git+{url}@{branch}"'
+
+
+class ColabInstall(SphinxDirective):
+    """``{colab-install}``: the Colab install cell, built from ``repository:`` in ``_config.yml``."""
+
+    has_content = False
+    required_arguments = 0
+
+    def run(self) -> list[nodes.Node]:
+        options = self.env.config.html_theme_options or {}
+        url = options.get("repository_url")
+        if not url:
+            raise self.error("`repository: url:` is not set in _config.yml; the Colab command needs it.")
+        return [_code(colab_install_command(url, options.get("repository_branch") or "main"))]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     # MathJax on every page, not only on pages with math of their own: the navigation shows the
     # chapter titles, and a title with math (chapter 2) would otherwise read as raw TeX there.
     app.set_html_assets_policy("always")
     app.connect("doctree-read", _insert_notes)
     app.add_directive("chapter-parameters", ChapterParameters)
+    app.add_directive("colab-install", ColabInstall)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

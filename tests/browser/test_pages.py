@@ -297,3 +297,74 @@ def test_search_finds_pages(visit: _Visit, server: str) -> None:
     visit.page.click("#search-results ul.search li a")
     visit.page.wait_for_load_state("load")
     assert visit.page.locator("h1").count() >= 1
+
+
+# --- the teaching layer: new pages and exercise toggles -----------------------------------------
+
+SOLUTION_CHAPTER = "notebooks/01_question.html"  # a chapter whose first solution holds display math
+
+
+@pytest.mark.parametrize(
+    ("page", "must_show"),
+    [
+        ("notebooks/09_neighbours.html", ["Neighbouring Results", "Sample amplification", "replace versus accumulate",
+                                          "What we found", "Exercises"]),
+        ("book/teaching.html", ["Teaching with This Book", "Lecture 1", "Lecture 2", "The lab",
+                                "Common misconceptions", "ampcore chapter run", "n_chain = 400"]),
+    ],
+)
+def test_new_pages_have_their_sections(visit: _Visit, page: str, must_show: list[str]) -> None:
+    path = HTML / page
+    if not path.is_file():
+        pytest.fail(f"{page} is not built (is it in _toc.yml?)")
+    visit.page.goto(path.as_uri(), wait_until="load")
+    text = visit.page.evaluate("document.body.innerText")
+    missing = [piece for piece in must_show if piece not in text]
+    assert missing == [], f"{page} lacks {missing}"
+    if page.startswith("notebooks/"):
+        # every exercise has a solution, hidden until asked for
+        counts = visit.page.evaluate(
+            "[document.querySelectorAll('.exercise').length, document.querySelectorAll('.solution.dropdown').length]")
+        assert counts[0] >= 3 and counts[0] == counts[1], counts
+    else:
+        # the lab table is a real table with one parameter change per row, shown whole
+        rows = visit.page.eval_on_selector_all("table tbody tr", "rows => rows.map(r => r.innerText)")
+        lab = [row for row in rows if re.search(r"\b\d\d_[a-z_]+\b", row) and " = " in row]
+        assert len(lab) >= 5, rows
+        assert not [row for row in lab if "..." in row], "cut cells in the lab table"
+    assert not visit.errors, visit.errors
+    assert not visit.outside, sorted(set(visit.outside))
+
+
+def test_a_solution_opens_on_click_and_its_math_is_typeset(visit: _Visit) -> None:
+    path = HTML / SOLUTION_CHAPTER
+    if not path.is_file():
+        pytest.fail(f"{SOLUTION_CHAPTER} is not built")
+    visit.page.goto(path.as_uri(), wait_until="load")
+    visit.page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
+    solution = visit.page.locator(".solution.dropdown").first
+    body = solution.locator("section#solution-content")
+    assert body.count() == 1
+    assert not body.is_visible(), "the solution is shown before it is asked for"
+    solution.locator(".toggle-button").first.click()
+    body.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+    # its math: every math element inside is typeset by MathJax and has a size on screen
+    math = visit.page.evaluate(
+        """() => {
+          const body = document.querySelector('.solution.dropdown section#solution-content');
+          const nodes = Array.from(body.querySelectorAll('span.math, div.math'));
+          return {
+            count: nodes.length,
+            display: body.querySelectorAll('div.math').length,
+            untypeset: nodes.filter(n => !n.querySelector('mjx-container')).length,
+            sized: nodes.filter(n => { const r = n.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length,
+          };
+        }"""
+    )
+    assert math["count"] > 0 and math["display"] > 0, math
+    assert math["untypeset"] == 0, math
+    assert math["sized"] == math["count"], math
+    # and a second click hides it again
+    solution.locator(".toggle-button").first.click()
+    body.wait_for(state="hidden", timeout=PAGE_TIMEOUT_MS)
+    assert not visit.errors, visit.errors
