@@ -29,7 +29,7 @@ from .._validation import as_positive_sample, check_choice, check_int, check_law
 from ..amplify import AMPLIFIERS
 from ..bound import satisfies_bound
 from ..divergence import histogram_kl, kl_divergence
-from ..floor import kl_by_region
+from ..floor import fisher_information, floor_terms, kl_by_region, kld_gain_law
 from ..information import bin_width, effective_m
 from ..laws import Reference
 from ..logspace import log_floor
@@ -45,7 +45,8 @@ _REFERENCE_KEY = 0  # spawn-key slot no trial uses (trials have N >= 2 there)
 
 _COLUMNS = [
     "law", "n", "m", "gain", "amplifier", "replicate", "n_generated", "width", "origin", "m_eff",
-    "m_generated", "bound", "kld_nats", "kld_mc_nats", "floor_nats", "kld_vector",
+    "m_generated", "bound", "kld_nats", "kld_mc_nats", "floor_nats", "noise_nats", "bias_nats", "law_nats",
+    "kld_vector",
 ]
 
 
@@ -65,7 +66,10 @@ def _region_floors(train: np.ndarray, width: float, origin: float, law: Any, reg
 def measure_gain(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
     """One trial of the gain grid (the engine's measure; see :func:`run_grid`).
 
-    Streams: 0 the training sample, 1 the amplifier, 2 the MC baseline.
+    Streams: 0 the training sample, 1 the amplifier, 2 the MC baseline. For binning amplifiers
+    the row also carries the terms of the gain law (:func:`ampcore.floor.kld_gain_law`): the noise
+    ``(B_occ − 1)/(2N)`` and bias ``Δ² J/24`` of the training histogram (in ln x for log bins) and
+    the law's prediction for this training sample, ``floor − noise/G``.
     """
     reference: Reference = context["references"][trial.law]
     law = reference.law
@@ -74,7 +78,8 @@ def measure_gain(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
     binning = amplifier in BINNING_AMPLIFIERS
     row: dict[str, Any] = {
         "m": math.nan, "width": math.nan, "origin": math.nan, "m_eff": math.nan,
-        "m_generated": math.nan, "floor_nats": math.nan,
+        "m_generated": math.nan, "floor_nats": math.nan, "noise_nats": math.nan, "bias_nats": math.nan,
+        "law_nats": math.nan,
     }
     if binning:
         in_log = amplifier in _LOG_BINNED
@@ -85,9 +90,13 @@ def measure_gain(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
         out = model.amplify(gain, rng=trial.rng(1))
         generated = np.log(out.sample) if in_log else out.sample
         floor = log_floor(train, width, origin=origin, law=law) if in_log else histogram_kl(train, width, origin=origin, law=law)
+        fisher = context["fisher"][trial.law]["log" if in_log else "linear"]
+        terms = floor_terms(binned, width, fisher=1.0, origin=origin)  # the noise term; J is applied below
         row.update(
             m=float(trial["m"]), width=width, origin=origin, m_eff=float(model.m_eff),
             m_generated=effective_m(generated, width, origin=origin), floor_nats=float(floor),
+            noise_nats=terms.noise, bias_nats=terms.bias * fisher,
+            law_nats=float(kld_gain_law(gain, noise=terms.noise, floor=floor)),
         )
         if trial.get("regions") is not None:
             row.update(_region_floors(train, width, origin, law, trial["regions"], in_log))
@@ -113,10 +122,13 @@ class GainGrid(StudyResult):
     """The trials of :func:`run_grid`: one row per (law, N, M, G, amplifier, replicate).
 
     Columns: ``law, n, m, gain, amplifier, replicate, n_generated, width, origin, m_eff,
-    m_generated, bound, kld_nats, kld_mc_nats, floor_nats, kld_vector`` (divergences in nats;
-    ``m``, ``width``, ``origin``, ``m_eff``, ``m_generated`` and ``floor_nats`` are NaN for
-    amplifiers that do not bin; for ``"gencopy-log"`` they refer to ln x), plus
-    ``floor_<region>_nats`` when regions were asked for.
+    m_generated, bound, kld_nats, kld_mc_nats, floor_nats, noise_nats, bias_nats, law_nats,
+    kld_vector`` (divergences in nats; ``m``, ``width``, ``origin``, ``m_eff``, ``m_generated``,
+    ``floor_nats`` and the gain-law columns are NaN for amplifiers that do not bin; for
+    ``"gencopy-log"`` they refer to ln x; ``bias_nats`` is NaN for a law without finite Fisher
+    information), plus ``floor_<region>_nats`` when regions were asked for. ``law_nats`` is the
+    gain law for the trial's own training sample, ``floor − noise/G``
+    (:func:`ampcore.floor.kld_gain_law`).
     """
 
     def curve(self, x: str, value: str, **where: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -428,7 +440,8 @@ def run_grid(
                                 regions=None if (regions is None or amp not in BINNING_AMPLIFIERS) else regions,
                             ))
     rows = run_trials(
-        measure_gain, trials, context={"references": {r.name: r for r in references}},
+        measure_gain, trials,
+        context={"references": {r.name: r for r in references}, "fisher": {r.name: _fishers(r.law, amps) for r in references}},
         executor=executor, workers=workers, store=store, progress=progress, threads=threads,
         cost=lambda t: t.n * t["gain"] * (1 + t["baseline"]), desc="gain grid",
     )
@@ -440,6 +453,18 @@ def run_grid(
         frame["kld_mc_nats"] = frame.groupby(keys)["kld_mc_nats"].transform("max")
     frame = frame.sort_values(["law", "n", "m", "gain", "amplifier", "replicate"], na_position="last")
     return GainGrid(frame.reset_index(drop=True))
+
+
+def _fishers(law: Any, amplifiers: Sequence[str]) -> dict[str, float]:
+    """J of the law (and of the law of ln x, for log bins) for the bias term; NaN if not finite."""
+    out = {"linear": math.nan, "log": math.nan}
+    for key, needed in (("linear", "gencopy" in amplifiers), ("log", "gencopy-log" in amplifiers)):
+        if needed:
+            try:
+                out[key] = fisher_information(law, log=key == "log")
+            except (TypeError, ValueError):  # a law without a smooth density (e.g. a jump): no bias term
+                out[key] = math.nan
+    return out
 
 
 def _check_regions(regions: Any, *, log: bool) -> tuple[tuple[float, ...], tuple[str, ...]]:
