@@ -39,7 +39,7 @@ CORE = {
     "TieWarning", "kl_divergence", "kl_distance", "resistor_average", "normal_kl", "histogram_kl",
     "kl_divergence_chunks",
     # floor
-    "FloorTerms", "fisher_information", "floor_terms", "kl_by_region",
+    "FloorTerms", "fisher_information", "floor_terms", "kl_by_region", "kld_gain_law",
     # logspace
     "log_floor",
     # valley
@@ -66,6 +66,8 @@ STUDIES = {
     "expected_variance", "naive_bound_table",
     # resolution
     "Resolution", "Estimates", "resolution_study", "estimate_study",
+    # the bound's exponent (chapter 4)
+    "CRITERIA", "DEFAULT_GENERATORS", "ExponentStudy", "exponent_study", "measure_exponent",
 }
 
 BOOK = {
@@ -97,7 +99,8 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
-    assert STUDY_MODULES == ["calibration", "engine", "floors", "gain", "reamplification", "resolution", "results", "store"]
+    assert STUDY_MODULES == ["calibration", "engine", "exponent", "floors", "gain", "reamplification", "resolution", "results",
+                             "store"]
     assert BOOK_MODULES == ["parameters", "plotting", "records", "runner"]
 
 
@@ -196,7 +199,8 @@ def test_studies_and_book_do_not_import_plotting_or_notebook_tools():
 
 
 STUDY_FUNCTIONS = ["run_grid", "floor_scan", "discretisation_check", "goldilocks_recovery", "generated_m_curve",
-                   "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study"]
+                   "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study",
+                   "exponent_study"]
 ENGINE_OPTIONS = {"executor", "workers", "store", "progress"}
 
 

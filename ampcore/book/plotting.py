@@ -15,6 +15,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import NullFormatter
 from numpy.typing import ArrayLike
 
 from ..bound import min_gain
@@ -453,7 +454,8 @@ def gain_stars(
     slopes = study.slopes()
     groups = _families(stars, criteria, m_values, generators)
     markers = {"kld": "o", "binned": "s", "m_generated": "^", "ampfactor": "D"}
-    for ((criterion, generator, m), part), c in zip(groups, _grid_colors(len(groups), "tab10" if len(groups) <= 10 else "viridis")):
+    colors = [f"C{i}" for i in range(len(groups))] if len(groups) <= 10 else _grid_colors(len(groups))
+    for ((criterion, generator, m), part), c in zip(groups, colors):
         fit = slopes[(slopes["criterion"] == criterion) & (slopes["generator"] == generator)
                      & ((slopes["m"] == m) | (slopes["m"].isna() & (m != m)))]
         slope = float(fit["slope"].iloc[0])
@@ -471,6 +473,7 @@ def gain_stars(
                 label=r"bound: $G=\sqrt{N}$ (slope 0.5)")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("training events N")
     ax.set_ylabel("stopping gain G*")
     return ax
@@ -480,9 +483,9 @@ def approach_curves(ax: Axes | None, study: Any, *, criterion: str, generator: s
                     m: float | None = None, guide: bool = True) -> Axes:
     """What is left of a criterion's approach against G, one line per N (``ExponentStudy.curves``).
 
-    For criteria (a), (b), (d) the y axis is the relative distance to the asymptote and the
-    criterion holds below the threshold τ (dotted line); a guide ``∝ 1/G`` through the mean
-    at G = 1 shows the approach the multinomial variance (and the gain law) predict.
+    For criteria (a), (b), (d) the y axis is the relative distance to the asymptote (linear) and
+    the criterion holds below the threshold τ (dotted line); a guide ``∝ 1/G`` through the mean
+    at the smallest gain shows the approach the multinomial variance (and the gain law) predict.
     """
     ax = _axes(ax)
     curves = study.curves()
@@ -503,7 +506,7 @@ def approach_curves(ax: Axes | None, study: Any, *, criterion: str, generator: s
             start = float(part[part["gain"] == gains.min()]["remaining"].mean())
             ax.plot(gains, start * gains.min() / gains, color="0.3", ls="--", lw=1.0, label="∝ 1/G")
         ax.axhline(study.threshold, color="0.4", ls=":", lw=1.0, label=f"τ = {study.threshold:g}")
-        ax.set_yscale("symlog", linthresh=0.01)
+        ax.axhline(0.0, color="0.6", lw=0.8)
         ax.set_ylabel("relative distance to the asymptote")
     ax.set_xscale("log")
     ax.set_xlabel("gain G")

@@ -30,6 +30,7 @@ from .calibration import (
     tie_jitter_scan,
 )
 from .engine import DEFAULT_SEED, Trial, connect_dask, fingerprint, grid, run_trials, trial_threads
+from .exponent import CRITERIA, DEFAULT_GENERATORS, ExponentStudy, exponent_study, measure_exponent
 from .floors import FloorScan, floor_scan
 from .gain import BINNING_AMPLIFIERS, GainGrid, measure_gain, run_grid, seed_matrix
 from .reamplification import (
@@ -64,4 +65,6 @@ __all__ = [
     "generation_chain", "expected_variance", "naive_bound_table",
     # resolution and significance (chapter 7)
     "Resolution", "Estimates", "resolution_study", "estimate_study",
+    # the bound's exponent (chapter 4)
+    "CRITERIA", "DEFAULT_GENERATORS", "ExponentStudy", "exponent_study", "measure_exponent",
 ]

@@ -249,22 +249,116 @@ class GainGrid(StudyResult):
             out = out.drop(columns="amplifier")
         return out.reset_index(drop=True)
 
-    def headline(self) -> dict[str, Any]:
-        """Floors, plateaus and baselines by M (lists in M order), for ``record`` and the tests."""
+    def law_table(self, amplifier: str = "gencopy") -> pd.DataFrame:
+        """The gain law against the measured KLD, one row per M (mean over replicates).
+
+        Columns: M, the noise ``(B_occ − 1)/(2N)`` and bias ``Δ²J/24`` terms, the measured KLD at
+        the smallest gain and the law's value there (``floor − noise/G``), the exact floor, and
+        the largest gap between measured and predicted over the gains, in nats and in standard
+        errors of the paired difference (:func:`ampcore.floor.kld_gain_law`).
+        """
+        check_choice(amplifier, "amplifier", sorted(BINNING_AMPLIFIERS))
+        frame = self.select(amplifier=amplifier)
+        low = frame["gain"].min()
+        rows = []
+        for m, group in frame.groupby("m", sort=True):
+            diff = (group["kld_nats"] - group["law_nats"]).groupby(group["gain"])
+            sem = diff.std(ddof=1) / np.sqrt(diff.count())
+            first = group[group["gain"] == low]
+            per_rep = group.groupby("replicate")
+            rows.append({
+                "M": float(m),
+                "noise (B_occ−1)/2N (nats)": round(float(per_rep["noise_nats"].first().mean()), 4),
+                "bias Δ²J/24 (nats)": round(float(per_rep["bias_nats"].first().mean()), 4),
+                f"KLD at G = {low} (nats)": round(float(first["kld_nats"].mean()), 4),
+                f"law at G = {low} (nats)": round(float(first["law_nats"].mean()), 4),
+                "exact floor (nats)": round(float(per_rep["floor_nats"].first().mean()), 4),
+                "largest |KLD − law| (nats)": round(float(diff.mean().abs().max()), 4),
+                "in standard errors": round(float((diff.mean().abs() / sem).max()), 1),
+            })
+        return pd.DataFrame(rows)
+
+    def headline(self, *, law_from_m: float = 2.0) -> dict[str, Any]:
+        """Floors, plateaus, the gain law and baselines by M, for ``record`` and the tests.
+
+        Lists in M order (``floor_mean``, ``plateau_mean``, ...) and the same by M label
+        (``floor_by_m``, ``floor_sd_by_m``, ``plateau_by_m``, ``plateau_sd_by_m``, ``m_eff_by_m``,
+        ``plateau_gap`` = plateau − floor (``plateau_gap_abs_max`` its largest size over every
+        amplifier and M), ``noise``, ``bias``, ``kld_first`` / ``kld_first_sd`` at the smallest
+        gain, ``law_gap`` and ``law_z``: the largest |mean KLD − mean gain law| over the gains and
+        the same in standard errors of the paired difference); amplifiers other than GenCopy carry
+        their name as a suffix; ``law_z_max`` and ``law_gap_max`` are the largest of these over
+        the M >= `law_from_m` (bins of many events; the law needs more than k generated events per
+        bin, see :func:`ampcore.floor.kld_gain_law`). With regions: ``region`` (by M, by region,
+        mean over replicates); with both GenCopy and GenCopy in ln x: ``floor_ratio_linear_to_log``
+        by M. MC baseline: its mean and sd at the largest gain, its sd at the smallest, and the
+        range of its sd over ``0.8/√N_G`` (:meth:`noise_table`).
+        """
         t = self.floor_table()
         out: dict[str, Any] = {}
         for amp, part in t.groupby("amplifier", sort=False):
             tag = "" if amp == "gencopy" else "_" + str(amp).replace("-", "_")
+            labels = [f"{float(v):g}" for v in part["m"]]
             out[f"m_values{tag}"] = [float(v) for v in part["m"]]
             out[f"m_eff{tag}"] = [float(v) for v in part["m_eff_mean"]]
             out[f"floor_mean{tag}"] = [float(v) for v in part["floor_mean"]]
             out[f"floor_sd{tag}"] = [float(v) for v in part["floor_sd"]]
             out[f"plateau_mean{tag}"] = [float(v) for v in part["plateau_mean"]]
             out[f"plateau_sd{tag}"] = [float(v) for v in part["plateau_sd"]]
+            for key, column in (("floor_by_m", "floor_mean"), ("floor_sd_by_m", "floor_sd"), ("plateau_by_m", "plateau_mean"),
+                                ("plateau_sd_by_m", "plateau_sd"), ("m_eff_by_m", "m_eff_mean")):
+                out[f"{key}{tag}"] = {label: float(v) for label, v in zip(labels, part[column])}
+            out[f"plateau_gap{tag}"] = {
+                label: float(p - f) for label, p, f in zip(labels, part["plateau_mean"], part["floor_mean"])
+            }
         frame = self.frame
-        top = frame["gain"].max()
+        low, top = frame["gain"].min(), frame["gain"].max()
+        out["plateau_gap_abs_max"] = float(max(abs(p - f) for p, f in zip(t["plateau_mean"], t["floor_mean"])))
+        binning = frame[frame["amplifier"].isin(BINNING_AMPLIFIERS)]
+        for (amp, m), group in binning.groupby(["amplifier", "m"], sort=True):
+            tag = "" if amp == "gencopy" else "_" + str(amp).replace("-", "_")
+            label = f"{float(m):g}"
+            first = group[group["gain"] == low]["kld_nats"]
+            per_rep = group.groupby("replicate")
+            diff = (group["kld_nats"] - group["law_nats"]).groupby(group["gain"])
+            gap = diff.mean()
+            sem = diff.std(ddof=1) / np.sqrt(diff.count())
+            for key, value in (
+                ("kld_first", float(first.mean())), ("kld_first_sd", float(first.std(ddof=1))),
+                ("noise", float(per_rep["noise_nats"].first().mean())), ("bias", float(per_rep["bias_nats"].first().mean())),
+                ("law_gap", float(gap.abs().max())), ("law_z", float((gap.abs() / sem).max())),
+            ):
+                out.setdefault(f"{key}{tag}", {})[label] = value
+        for key in [k for k in out if k.startswith(("law_gap", "law_z"))]:
+            tag = key[len("law_gap"):] if key.startswith("law_gap") else key[len("law_z"):]
+            base = "law_gap" if key.startswith("law_gap") else "law_z"
+            kept = [v for label, v in out[key].items() if float(label) >= law_from_m]
+            if kept:
+                out[f"{base}_max{tag}"] = float(max(kept))
+        if any(c.startswith("floor_") and c != "floor_nats" for c in frame.columns):
+            for amp in [a for a in frame["amplifier"].unique() if a in BINNING_AMPLIFIERS]:
+                tag = "" if amp == "gencopy" else "_" + str(amp).replace("-", "_")
+                mean, _ = self.region_means(amp)
+                out[f"region{tag}"] = {
+                    f"{float(m):g}": {str(r): float(v) for r, v in row.items()} for m, row in mean.iterrows()
+                }
+        amps = set(frame["amplifier"])
+        if {"gencopy", "gencopy-log"} <= amps:
+            log_floor_by_m = out["floor_by_m_gencopy_log"]
+            out["floor_ratio_linear_to_log"] = {
+                m: value / log_floor_by_m[m] for m, value in out["floor_by_m"].items() if m in log_floor_by_m
+            }
+        mc = frame.drop_duplicates(["law", "n", "gain", "replicate"])
+        out["first_gain"], out["max_gain"] = int(low), int(top)
+        out["max_generated"] = int(frame["n_generated"].max())
         out["plateau_from"] = int(t["plateau_from"].iloc[0])
-        out["mc_at_max_gain"] = float(frame.loc[frame["gain"] == top].drop_duplicates(["law", "n", "replicate"])["kld_mc_nats"].mean())
+        out["mc_at_max_gain"] = float(mc.loc[mc["gain"] == top, "kld_mc_nats"].mean())
+        out["mc_sd_at_max_gain"] = float(mc.loc[mc["gain"] == top, "kld_mc_nats"].std(ddof=1))
+        out["mc_sd_at_first_gain"] = float(mc.loc[mc["gain"] == low, "kld_mc_nats"].std(ddof=1))
+        if mc["kld_mc_nats"].notna().all() and mc["replicate"].nunique() > 1:
+            by_gain = mc.groupby("gain")
+            ratio = by_gain["kld_mc_nats"].std(ddof=1) / (0.8 / np.sqrt(by_gain["n_generated"].first()))
+            out["mc_sd_ratio_min"], out["mc_sd_ratio_max"] = float(ratio.min()), float(ratio.max())
         out["bound_at_max_gain"] = bool(frame.loc[frame["gain"] == top, "bound"].all())
         out["n_trials"] = int(len(frame))
         return out
