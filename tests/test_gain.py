@@ -328,6 +328,21 @@ class TestFloorTable:
         assert head["plateau_from"] == 20 and head["n_trials"] == 18
         assert head["bound_at_max_gain"] is True  # N_G = 20 * 400 = 8000 = 400^1.5: the boundary holds
         assert head["mc_at_max_gain"] == pytest.approx(grid.select(gain=20, m=2.0)["kld_mc_nats"].mean())
+        # the same values by M label, and the gain law's terms and gaps
+        assert head["floor_by_m"]["3"] == head["floor_mean"][1] and head["plateau_by_m"]["2"] == head["plateau_mean"][0]
+        assert head["plateau_gap"]["2"] == pytest.approx(head["plateau_mean"][0] - head["floor_mean"][0])
+        assert head["plateau_gap_abs_max"] == pytest.approx(max(abs(v) for v in head["plateau_gap"].values()))
+        first = grid.select(gain=1, m=2.0)
+        assert head["kld_first"]["2"] == pytest.approx(first["kld_nats"].mean())
+        assert head["noise"]["2"] == pytest.approx(first["noise_nats"].mean())
+        gaps = (grid.select(m=3.0)["kld_nats"] - grid.select(m=3.0)["law_nats"]).groupby(grid.select(m=3.0)["gain"]).mean()
+        assert head["law_gap"]["3"] == pytest.approx(gaps.abs().max())
+        assert head["law_gap_max"] == max(head["law_gap"].values())  # both M >= 2
+        assert head["max_generated"] == 8000 and head["first_gain"] == 1 and head["max_gain"] == 20
+        assert 0 < head["mc_sd_ratio_min"] <= head["mc_sd_ratio_max"]
+        law = grid.law_table()
+        assert law["M"].tolist() == [2.0, 3.0] and "in standard errors" in law.columns
+        assert law["largest |KLD − law| (nats)"].tolist() == [round(head["law_gap"][m], 4) for m in ("2", "3")]
 
 
 class TestRegions:
@@ -349,6 +364,16 @@ class TestRegions:
         assert table.columns.tolist() == ["amplifier", "M", "rise (nats)", "bulk (nats)", "tail (nats)"]
         assert table["M"].tolist() == [2.5, 6.0] and table["amplifier"].eq("gencopy").all()
         np.testing.assert_allclose(table["tail (nats)"], mean["tail"].round(4))
+        head = g.headline()
+        assert head["region"]["2.5"]["tail"] == pytest.approx(mean.loc[2.5, "tail"])
+        assert "floor_ratio_linear_to_log" not in head  # only with both binnings
+
+    def test_ratio_of_linear_to_log_floors(self):
+        g = run_grid({"lognormal": LOGNORMAL}, [400], [2.5], [1], amplifiers=["gencopy", "gencopy-log"], replicates=2,
+                     reference_size=5000, baseline=False)
+        head = g.headline()
+        assert head["floor_ratio_linear_to_log"]["2.5"] == pytest.approx(
+            head["floor_by_m"]["2.5"] / head["floor_by_m_gencopy_log"]["2.5"])
 
     def test_log_space_adds_up_to_log_floor(self):
         ref = Reference.draw(LOGNORMAL, 5000, rng=0, name="lognormal")
