@@ -58,7 +58,7 @@ for _module, _names in {
         "TieWarning", "kl_divergence", "kl_distance", "resistor_average", "normal_kl",
         "histogram_kl", "kl_divergence_chunks",
     ],
-    "floor": ["FloorTerms", "fisher_information", "floor_terms", "kl_by_region"],
+    "floor": ["FloorTerms", "fisher_information", "floor_terms", "kl_by_region", "kld_gain_law"],
     "logspace": ["log_floor"],
     "valley": ["Valley", "valley_depth", "true_valley_depth", "valley_table"],
     "ampfactor": [
@@ -141,7 +141,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         normal_kl,
         resistor_average,
     )
-    from .floor import FloorTerms, fisher_information, floor_terms, kl_by_region
+    from .floor import FloorTerms, fisher_information, floor_terms, kl_by_region, kld_gain_law
     from .information import (
         Histogram,
         bin_width,

@@ -45,6 +45,7 @@ class TestDiscretisationCheck:
         assert t.gap(1.0).shape == (3, 2)  # widths x replicates
         head = t.headline()
         assert head["widest"] == 0.2 and head["max_gap_alpha_1"] == t.max_gap(1.0)
+        assert head["finest"] == 0.05 and head["gap_at_finest"] == pytest.approx(float(t.gap(1.0).iloc[0].mean()))
 
     def test_fails_for_coarse_bins(self):
         # at D = 2 the approximation is off by 0.146 nats (probe, sd 0.006 over replicates):
@@ -72,6 +73,10 @@ class TestGoldilocksRecovery:
         head = t.headline()
         assert set(head["recovery_by_m"]) == {"2", "3"}
         assert max(head["recovery_worst_error"].values()) < 0.06
+        # the band's worst error by N is the largest |mean measured - chosen| over laws and M
+        assert head["recovery_band_worst_by_n"]["20000"] == pytest.approx(max(head["recovery_worst_error"].values()))
+        signed = head["recovery_signed_by_m_n"]["2"]["20000"]
+        assert signed == pytest.approx(float(t.frame[t.frame["m"] == 2.0]["m_measured"].mean() - 2.0))
 
     def test_validation(self):
         with pytest.raises(TypeError, match="`laws` must be a non-empty mapping"):
@@ -109,6 +114,7 @@ class TestGeneratedM:
         assert math.isnan(t.crossing("gencopy", level=50.0))
         head = t.headline()
         assert head["crossing_ratio_gencopy"] == pytest.approx(t.crossing("gencopy") / 400**1.5)
+        assert head["crossing_exponent_gencopy"] == pytest.approx(3 / m_train, rel=1e-9)
 
     def test_validation(self):
         with pytest.raises(ValueError, match=r"`gains\[0\]` must be an integer >= 1"):
@@ -137,6 +143,10 @@ class TestEstimatorBias:
         assert -0.75 < slope < -0.25
         summary = t.summary().set_index("n")
         assert summary.loc[500, "sd"] == pytest.approx(sd[500]) and (summary["replicates"] == 40).all()
+        head = t.headline()
+        assert head["sd"]["eq @ 500"] == pytest.approx(sd[500])
+        assert head["sem"]["eq @ 500"] == pytest.approx(sd[500] / math.sqrt(40))
+        assert head["z_abs_max"] == pytest.approx(float(summary["z"].abs().max()))
 
     def test_validation(self):
         with pytest.raises(ValueError, match="`n_values` must all be > k = 5"):
@@ -179,6 +189,7 @@ class TestTieJitter:
         steps = -np.diff(est[1:])
         assert np.all((steps > 5.5) & (steps < 8.5))
         assert t.headline()["jitter_0"] == math.inf
+        assert t.headline()["ties_0"] == 9000 and t.headline()["ties_0.001"] == 0
 
     def test_validation(self):
         with pytest.raises(ValueError, match="`scales` must be a non-empty list"):

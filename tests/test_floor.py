@@ -1,6 +1,7 @@
-"""Tests of ampcore.floor: Fisher information, the two-term floor approximation, KL by region.
+"""Tests of ampcore.floor: Fisher information, the two-term floor approximation, KL by region, the gain law.
 
-The floor scan over M and replicates (ampcore.studies.floor_scan) is tested in test_floors.py.
+The floor scan over M and replicates (ampcore.studies.floor_scan) is tested in test_floors.py;
+the gain law against measured kNN divergences of GenCopy at several N and M in test_gain.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from scipy import stats
 
 from ampcore.divergence import histogram_kl
-from ampcore.floor import FloorTerms, fisher_information, floor_terms, kl_by_region
+from ampcore.floor import FloorTerms, fisher_information, floor_terms, kl_by_region, kld_gain_law
 
 
 class TestFisherInformation:
@@ -29,6 +30,15 @@ class TestFisherInformation:
     def test_rejects_non_law(self):
         with pytest.raises(TypeError, match="`law` must be a frozen scipy.stats distribution"):
             fisher_information(object())
+
+    def test_log_space_is_the_law_of_ln_x(self):
+        # ln X of LogNormal(s) is N(ln scale, s^2): J = 1/s^2 exactly (same quadrature accuracy)
+        for s in (0.5, 1.0, 2.0):
+            assert fisher_information(stats.lognorm(s, scale=3.0), log=True) == pytest.approx(1 / s**2, rel=1e-6)
+        with pytest.raises(ValueError, match="needs a law on"):
+            fisher_information(stats.norm(), log=True)
+        with pytest.raises(TypeError, match="`log` must be True or False"):
+            fisher_information(stats.lognorm(1.0), log=1)
 
 
 class TestFloorTerms:
@@ -89,3 +99,45 @@ class TestKlByRegion:
             kl_by_region(t, [1.0, 0.0], ["a"])
         with pytest.raises(TypeError, match="per-bin DataFrame of histogram_kl"):
             kl_by_region(t.drop(columns="contribution"), [0.0, 1.0], ["a"])
+
+
+class TestGainLaw:
+    def test_limits_and_shape(self):
+        # exact identities of bias + noise (1 - 1/G): G = 1 gives the bias, G -> inf the two-term
+        # floor, and the distance to it is noise/G
+        g = np.array([1.0, 2.0, 10.0, 1e12])
+        d = kld_gain_law(g, noise=0.02, bias=0.001)
+        assert d[0] == pytest.approx(0.001, abs=1e-15)
+        assert d[-1] == pytest.approx(0.021, abs=1e-12)
+        np.testing.assert_allclose(0.021 - d[:3], 0.02 / g[:3], rtol=1e-12)
+
+    def test_given_the_exact_floor(self):
+        # with floor = bias + noise the two forms agree exactly; with the exact floor the curve ends there
+        g = np.array([1, 3, 30])
+        np.testing.assert_allclose(kld_gain_law(g, noise=0.02, floor=0.021), kld_gain_law(g, noise=0.02, bias=0.001))
+        assert float(kld_gain_law(1e15, noise=0.02, floor=0.03)) == pytest.approx(0.03, abs=1e-15)
+
+    def test_broadcasts_over_trials(self):
+        out = kld_gain_law([[1], [4]], noise=[0.01, 0.02], bias=0.0)
+        np.testing.assert_allclose(out, [[0.0, 0.0], [0.0075, 0.015]])
+
+    def test_from_floor_terms(self):
+        # the law's terms are FloorTerms' terms: at G = 1 it is Δ²J/24, at G -> inf their total
+        x = np.random.default_rng(3).normal(size=2000)
+        t = floor_terms(x, 0.0924, fisher=1.0)
+        assert float(kld_gain_law(1, noise=t.noise, bias=t.bias)) == pytest.approx(t.bias)
+        assert float(kld_gain_law(1e15, noise=t.noise, bias=t.bias)) == pytest.approx(t.total)
+
+    @pytest.mark.parametrize(
+        "kwargs, match",
+        [
+            ({"gain": 0.5, "noise": 0.01}, "`gain` must be >= 1"),
+            ({"gain": 2, "noise": -0.01}, "must be >= 0"),
+            ({"gain": 2, "noise": 0.01, "bias": -1.0}, "must be >= 0"),
+            ({"gain": [1, np.nan], "noise": 0.01}, "`gain` must be finite"),
+            ({"gain": 2, "noise": 0.01, "floor": np.inf}, "`floor` must be finite"),
+        ],
+    )
+    def test_validation(self, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            kld_gain_law(**kwargs)

@@ -80,6 +80,11 @@ class TestFloorScan:
         assert head["floor_exact"]["2.5"] == pytest.approx(float(means.loc[2.5, "exact"]))
         assert head["floor_best_m"] in (2.5, 3.0)
         assert head["floor_min"] == min(head["floor_exact"].values())
+        # the gap and its relative size are exact - approx of the means; the sd is over replicates
+        for m in head["floor_exact"]:
+            assert head["floor_gap"][m] == pytest.approx(head["floor_exact"][m] - head["floor_approx"][m])
+            assert head["floor_gap_rel"][m] == pytest.approx(head["floor_gap"][m] / head["floor_exact"][m])
+        assert head["floor_exact_sd"]["3"] == pytest.approx(float(scan.frame.groupby("m")["exact"].std(ddof=1)[3.0]))
 
     def test_law_entropy_option(self):
         # h of N(0,1) is ln sqrt(2 pi e); Delta = e^h N^(-1/M) exactly (rounding only)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ampcore import gencopy, histogram_kl
+from ampcore import fisher_information, floor_terms, gencopy, histogram_kl, kld_gain_law
 from ampcore.information import bin_width, effective_m
 from ampcore.laws import Reference
 from ampcore.logspace import log_floor
@@ -26,7 +26,8 @@ LAWS = {"normal": stats.norm(), "lognormal": LOGNORMAL}
 GRID = dict(replicates=2, reference_size=20_000, k=5, workers=1)  # in-process: pools are tested in test_engine.py
 COLUMNS = [
     "law", "n", "m", "gain", "amplifier", "replicate", "n_generated", "width", "origin", "m_eff",
-    "m_generated", "bound", "kld_nats", "kld_mc_nats", "floor_nats", "kld_vector",
+    "m_generated", "bound", "kld_nats", "kld_mc_nats", "floor_nats", "noise_nats", "bias_nats", "law_nats",
+    "kld_vector",
 ]
 
 
@@ -74,6 +75,23 @@ class TestOneTrial:
         assert rec["floor_nats"] == histogram_kl(x, width, origin=x.min(), law=ref.law)
         out = gencopy(x, 2, width=width, rng=Trial.make(law="normal", n=300, seed=5).rng(1))
         assert rec["kld_vector"] == ref.divergence(out.sample, k=5).tolist()
+
+    def test_gain_law_columns(self):
+        # the row's noise and bias are floor_terms of the training histogram (J of the law; of
+        # ln X for log bins), and law_nats is kld_gain_law given the row's exact floor
+        ref = Reference.draw(LOGNORMAL, 50_000, rng=0, name="lognormal")
+        frame = run_grid([ref], [800], [2.5], [3], amplifiers=["gencopy", "gencopy-log"], replicates=1,
+                         baseline=False, workers=1).frame
+        train = Trial.make(law="lognormal", n=800, replicate=0).training_sample(LOGNORMAL)
+        for rec in frame.to_dict("records"):
+            log = rec["amplifier"] == "gencopy-log"
+            binned = np.log(train) if log else train
+            terms = floor_terms(binned, rec["width"], fisher=fisher_information(LOGNORMAL, log=log), origin=rec["origin"])
+            assert rec["noise_nats"] == terms.noise and rec["bias_nats"] == pytest.approx(terms.bias, rel=1e-12)
+            assert rec["law_nats"] == float(kld_gain_law(3, noise=terms.noise, floor=rec["floor_nats"]))
+        other = run_grid([ref], [800], [2.5], [3], amplifiers=["smoothed_bootstrap"], replicates=1, baseline=False,
+                         workers=1).frame.iloc[0]
+        assert math.isnan(other["noise_nats"]) and math.isnan(other["law_nats"])
 
     def test_non_binning_amplifier(self):
         ref = Reference.draw(stats.norm(), 20_000, rng=0, name="normal")
@@ -310,6 +328,21 @@ class TestFloorTable:
         assert head["plateau_from"] == 20 and head["n_trials"] == 18
         assert head["bound_at_max_gain"] is True  # N_G = 20 * 400 = 8000 = 400^1.5: the boundary holds
         assert head["mc_at_max_gain"] == pytest.approx(grid.select(gain=20, m=2.0)["kld_mc_nats"].mean())
+        # the same values by M label, and the gain law's terms and gaps
+        assert head["floor_by_m"]["3"] == head["floor_mean"][1] and head["plateau_by_m"]["2"] == head["plateau_mean"][0]
+        assert head["plateau_gap"]["2"] == pytest.approx(head["plateau_mean"][0] - head["floor_mean"][0])
+        assert head["plateau_gap_abs_max"] == pytest.approx(max(abs(v) for v in head["plateau_gap"].values()))
+        first = grid.select(gain=1, m=2.0)
+        assert head["kld_first"]["2"] == pytest.approx(first["kld_nats"].mean())
+        assert head["noise"]["2"] == pytest.approx(first["noise_nats"].mean())
+        gaps = (grid.select(m=3.0)["kld_nats"] - grid.select(m=3.0)["law_nats"]).groupby(grid.select(m=3.0)["gain"]).mean()
+        assert head["law_gap"]["3"] == pytest.approx(gaps.abs().max())
+        assert head["law_gap_max"] == max(head["law_gap"].values())  # both M >= 2
+        assert head["max_generated"] == 8000 and head["first_gain"] == 1 and head["max_gain"] == 20
+        assert 0 < head["mc_sd_ratio_min"] <= head["mc_sd_ratio_max"]
+        law = grid.law_table()
+        assert law["M"].tolist() == [2.0, 3.0] and "in standard errors" in law.columns
+        assert law["largest |KLD − law| (nats)"].tolist() == [round(head["law_gap"][m], 4) for m in ("2", "3")]
 
 
 class TestRegions:
@@ -331,6 +364,16 @@ class TestRegions:
         assert table.columns.tolist() == ["amplifier", "M", "rise (nats)", "bulk (nats)", "tail (nats)"]
         assert table["M"].tolist() == [2.5, 6.0] and table["amplifier"].eq("gencopy").all()
         np.testing.assert_allclose(table["tail (nats)"], mean["tail"].round(4))
+        head = g.headline()
+        assert head["region"]["2.5"]["tail"] == pytest.approx(mean.loc[2.5, "tail"])
+        assert "floor_ratio_linear_to_log" not in head  # only with both binnings
+
+    def test_ratio_of_linear_to_log_floors(self):
+        g = run_grid({"lognormal": LOGNORMAL}, [400], [2.5], [1], amplifiers=["gencopy", "gencopy-log"], replicates=2,
+                     reference_size=5000, baseline=False)
+        head = g.headline()
+        assert head["floor_ratio_linear_to_log"]["2.5"] == pytest.approx(
+            head["floor_by_m"]["2.5"] / head["floor_by_m_gencopy_log"]["2.5"])
 
     def test_log_space_adds_up_to_log_floor(self):
         ref = Reference.draw(LOGNORMAL, 5000, rng=0, name="lognormal")
@@ -403,3 +446,65 @@ class TestSameNumbersAsBefore:
                      replicates=2, reference_size=5000, workers=1).frame
         assert g["kld_nats"].tolist() == self.KLD_LOG
         assert g["floor_nats"].tolist()[:4] == self.FLOOR_LOG and g["floor_nats"][4:].isna().all()
+
+
+LAW_GAINS = [1, 2, 4, 16]
+
+
+@pytest.fixture(scope="module")
+def law_replicates() -> pd.DataFrame:
+    """Per (N, M, replicate): the law's amplitude b_r, noise_r, and D(1), bias, floor (see below)."""
+    ref = Reference.draw(stats.norm(), 1_000_000, rng=20250102, name="normal")
+    frame = run_grid([ref], [250, 2000, 8000], [2.0, 2.5, 3.0], LAW_GAINS, replicates=16, baseline=False,
+                     workers=1).frame
+    inverse = sum(1.0 / g for g in LAW_GAINS)
+    frame = frame.assign(excess=frame["floor_nats"] - frame["kld_nats"])
+    g = frame.groupby(["n", "m", "replicate"])
+    first = frame[frame["gain"] == 1].set_index(["n", "m", "replicate"])
+    return pd.DataFrame({
+        "b": g["excess"].sum() / inverse, "noise": g["noise_nats"].first(),
+        "d1": first["kld_nats"], "bias": first["bias_nats"], "floor": first["floor_nats"],
+    }).reset_index()
+
+
+class TestGainLawAgainstMeasuredKLD:
+    """The gain law (ampcore.floor.kld_gain_law) against GenCopy's measured kNN divergence.
+
+    Normal law, N in {250, 2000, 8000}, M in {2, 2.5, 3}, G in {1, 2, 4, 16}, 16 replicates
+    against one reference of 10^6 events. Per replicate r the law's amplitude is estimated by
+    weighted least squares of ``F_r − D_r(G) = b_r/G`` (weights G: the estimator's variance is
+    ~0.64/(G N) at k = 5, chapter 3), i.e. ``b_r = Σ_G (F_r − D_r(G)) / Σ_G 1/G``, and compared
+    with the law's ``noise_r = (B_occ − 1)/(2N)`` of the same training sample. The replicates
+    are independent training samples, so ``mean(b_r − noise_r)`` over the 16 is a t statistic
+    with 15 degrees of freedom.
+    """
+
+    @staticmethod
+    def t(values: pd.Series) -> float:
+        return float(values.mean() / (values.std(ddof=1) / math.sqrt(values.size)))
+
+    def test_the_amplitude_is_the_noise_term_at_every_n_and_m(self, law_replicates):
+        # |t| < 4 with 15 dof has a two-sided chance of 0.0012 when the law holds; over the 9
+        # cells a false failure has chance <= 1.1 %. A law off by a factor 2 in the amplitude
+        # would give t ~ -4 to -5.5 at M = 2 (measured in a 20-replicate probe)
+        for (n, m), cell in law_replicates.groupby(["n", "m"]):
+            assert abs(self.t(cell["b"] - cell["noise"])) < 4, (n, m)
+
+    def test_the_approach_is_seen_at_m_2(self, law_replicates):
+        # power: the estimator must see that the KLD depends on G at all (b > 0). At M = 2,
+        # noise/sd(b_r) ~ 1.4 per replicate, so t ~ 5.5 per N; pooled over the three N
+        # (independent samples) the z ~ 9, and the assertion z > 4 fails on the law being true
+        # with chance < 1e-4 (normal tail at 5 sd). A flat curve at the floor (b = 0) gives z ~ 0.
+        cells = law_replicates[law_replicates["m"] == 2.0].groupby("n")
+        z = sum(self.t(cell["b"]) for _, cell in cells) / math.sqrt(cells.ngroups)
+        assert z > 4
+
+    def test_gain_one_is_the_binned_true_density(self, law_replicates):
+        # at G = 1 the generated events are iid draws of p_Δ: E[D(1)] = KL(p_Δ‖p) ~ Δ²J/24 (the
+        # bias), not the floor. Same |t| < 4 rule per cell (chance <= 1.1 % over the 9 cells);
+        # against the floor (D(1) = F) the pooled z over N at M = 2 is ~ -9 (probe), so > 4 in size.
+        for (n, m), cell in law_replicates.groupby(["n", "m"]):
+            assert abs(self.t(cell["d1"] - cell["bias"])) < 4, (n, m)
+        cells = law_replicates[law_replicates["m"] == 2.0].groupby("n")
+        z = sum(self.t(cell["d1"] - cell["floor"]) for _, cell in cells) / math.sqrt(cells.ngroups)
+        assert z < -4

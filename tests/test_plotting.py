@@ -76,6 +76,12 @@ class TestGainFigures:
             np.asarray(ln.get_ydata()).tolist() for ln in b.get_lines()
         ]
 
+    def test_kld_vs_gain_draws_the_gain_law(self, grid):
+        ax = plotting.kld_vs_gain(None, grid, m_values=[2.0], mc=False, law=True)
+        solid = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-" and len(ln.get_xdata()) == 3]
+        expected = grid.select(m=2.0).groupby("gain")["law_nats"].mean().to_numpy()
+        assert any(np.allclose(ln.get_ydata(), expected) for ln in solid)
+
     def test_kld_vs_gain_subset_and_errors(self, grid):
         ax = plotting.kld_vs_gain(None, grid, m_values=[3.0], mc=False, color="C1", label="linear {m:g}")
         assert ax.get_legend_handles_labels()[1] == ["linear 3"]

@@ -39,7 +39,7 @@ CORE = {
     "TieWarning", "kl_divergence", "kl_distance", "resistor_average", "normal_kl", "histogram_kl",
     "kl_divergence_chunks",
     # floor
-    "FloorTerms", "fisher_information", "floor_terms", "kl_by_region",
+    "FloorTerms", "fisher_information", "floor_terms", "kl_by_region", "kld_gain_law",
     # logspace
     "log_floor",
     # valley
@@ -73,6 +73,8 @@ STUDIES = {
     "Distinguishability", "Notions", "distinguishability", "notions_study", "extra_for", "expected_amp_factor",
     "COLLAPSE_METHODS", "COLLAPSE_MODES", "Collapse", "collapse_chain", "collapse_grid", "expected_model_variance",
     "kde_kl",
+    # the bound's exponent (chapter 4)
+    "CRITERIA", "DEFAULT_GENERATORS", "ExponentStudy", "exponent_study", "measure_exponent",
 }
 
 BOOK = {
@@ -106,8 +108,8 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
-    assert STUDY_MODULES == ["calibration", "collapse", "engine", "floors", "gain", "neighbours", "reamplification",
-                             "resolution", "results", "store"]
+    assert STUDY_MODULES == ["calibration", "collapse", "engine", "exponent", "floors", "gain", "neighbours",
+                             "reamplification", "resolution", "results", "store"]
     assert BOOK_MODULES == ["parameters", "plotting", "records", "runner", "teaching"]
 
 
@@ -207,7 +209,7 @@ def test_studies_and_book_do_not_import_plotting_or_notebook_tools():
 
 STUDY_FUNCTIONS = ["run_grid", "floor_scan", "discretisation_check", "goldilocks_recovery", "generated_m_curve",
                    "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study",
-                   "distinguishability", "notions_study", "collapse_grid"]
+                   "distinguishability", "notions_study", "collapse_grid", "exponent_study"]
 ENGINE_OPTIONS = {"executor", "workers", "store", "progress"}
 
 

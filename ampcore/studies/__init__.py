@@ -39,6 +39,7 @@ from .collapse import (
     kde_kl,
 )
 from .engine import DEFAULT_SEED, Trial, connect_dask, fingerprint, grid, run_trials, trial_threads
+from .exponent import CRITERIA, DEFAULT_GENERATORS, ExponentStudy, exponent_study, measure_exponent
 from .floors import FloorScan, floor_scan
 from .gain import BINNING_AMPLIFIERS, GainGrid, measure_gain, run_grid, seed_matrix
 from .neighbours import (
@@ -86,4 +87,6 @@ __all__ = [
     "expected_amp_factor",
     "COLLAPSE_METHODS", "COLLAPSE_MODES", "Collapse", "collapse_chain", "collapse_grid",
     "expected_model_variance", "kde_kl",
+    # the bound's exponent (chapter 4)
+    "CRITERIA", "DEFAULT_GENERATORS", "ExponentStudy", "exponent_study", "measure_exponent",
 ]

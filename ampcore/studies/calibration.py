@@ -124,6 +124,8 @@ class Discretisation(StudyResult):
         if shannon is not None:
             out["gap_at_widest"] = float(shannon.iloc[-1].mean())
             out["widest"] = float(shannon.index[-1])
+            out["gap_at_finest"] = float(shannon.iloc[0].mean())
+            out["finest"] = float(shannon.index[0])
         return out
 
 
@@ -221,9 +223,18 @@ class GoldilocksRecovery(StudyResult):
         by = self.frame.groupby(["law", "n", "m"])["m_measured"].mean().reset_index()
         by["error"] = (by["m_measured"] - by["m"]).abs()
         worst = by.groupby("m")["error"].max()
+        band = by[(by["m"] >= 2.0) & (by["m"] <= 3.0)]
+        low = by.groupby(["law", "n", "m"])["m_measured"].first() - by.groupby(["law", "n", "m"])["m"].first()
         return {
             "recovery_by_m": {f"{m:g}": float(v) for m, v in mean.items()},
             "recovery_worst_error": {f"{m:g}": float(v) for m, v in worst.items()},
+            # the Goldilocks band 2 <= M <= 3: the largest |measured - chosen| by N (over laws and M)
+            "recovery_band_worst_by_n": {str(int(n)): float(v) for n, v in band.groupby("n")["error"].max().items()},
+            # signed mean error (measured - chosen) by M and N, over laws: the direction of the miss
+            "recovery_signed_by_m_n": {
+                f"{m:g}": {str(int(n)): float(v) for n, v in part.groupby("n").mean().items()}
+                for m, part in low.groupby(level="m")
+            },
         }
 
 
@@ -341,6 +352,8 @@ class GeneratedM(StudyResult):
         for source in sorted(self.frame["source"].unique()):
             out[f"crossing_{source}"] = self.crossing(source)
             out[f"crossing_ratio_{source}"] = self.crossing(source) / n**1.5
+            # ln N_G* / ln N: 3/M_train for GenCopy (each copy has the training histogram)
+            out[f"crossing_exponent_{source}"] = math.log(self.crossing(source)) / math.log(n)
         return out
 
 
@@ -463,6 +476,9 @@ class EstimatorBias(StudyResult):
             "sd_sqrt_n": {p: float(v) for p, v in law["sd_sqrt_n"].items()},
             "mean_error": {f"{p} @ {n}": float(v) for (p, n), v in s["mean_error"].items()},
             "z": {f"{p} @ {n}": float(v) for (p, n), v in s["z"].items()},
+            "sd": {f"{p} @ {n}": float(v) for (p, n), v in s["sd"].items()},
+            "sem": {f"{p} @ {n}": float(v) for (p, n), v in s["sem"].items()},
+            "z_abs_max": float(s["z"].abs().max()),
         }
 
 
@@ -637,7 +653,9 @@ class TieJitter(StudyResult):
         })
 
     def headline(self) -> dict[str, Any]:
-        return {f"jitter_{s:g}": float(v) for s, v in zip(self.frame["scale"], self.frame["estimate"])}
+        out: dict[str, Any] = {f"jitter_{s:g}": float(v) for s, v in zip(self.frame["scale"], self.frame["estimate"])}
+        out.update({f"ties_{s:g}": int(v) for s, v in zip(self.frame["scale"], self.frame["zero_within"])})
+        return out
 
 
 def tie_jitter_scan(

@@ -69,10 +69,15 @@ class FloorScan(StudyResult):
         })
 
     def headline(self) -> dict[str, Any]:
-        """Exact and approximate floors by M, the M of the smallest mean floor."""
+        """Exact floors (mean, sd) and their approximation by M, the gap between them, the best M."""
         means = self.means()
+        sd = self.frame.groupby("m")["exact"].std(ddof=1)
+        gap = means["exact"] - means["approx"]
         return {
             "floor_exact": {f"{m:g}": float(v) for m, v in means["exact"].items()},
+            "floor_exact_sd": {f"{m:g}": float(v) for m, v in sd.items()},
+            "floor_gap": {f"{m:g}": float(v) for m, v in gap.items()},
+            "floor_gap_rel": {f"{m:g}": float(v) for m, v in (gap / means["exact"]).items()},
             "floor_approx": {f"{m:g}": float(v) for m, v in means["approx"].items()},
             "floor_noise": {f"{m:g}": float(v) for m, v in means["noise"].items()},
             "floor_bias": {f"{m:g}": float(v) for m, v in means["bias"].items()},

@@ -29,7 +29,7 @@ from .._validation import as_positive_sample, check_choice, check_int, check_law
 from ..amplify import AMPLIFIERS
 from ..bound import satisfies_bound
 from ..divergence import histogram_kl, kl_divergence
-from ..floor import kl_by_region
+from ..floor import fisher_information, floor_terms, kl_by_region, kld_gain_law
 from ..information import bin_width, effective_m
 from ..laws import Reference
 from ..logspace import log_floor
@@ -45,7 +45,8 @@ _REFERENCE_KEY = 0  # spawn-key slot no trial uses (trials have N >= 2 there)
 
 _COLUMNS = [
     "law", "n", "m", "gain", "amplifier", "replicate", "n_generated", "width", "origin", "m_eff",
-    "m_generated", "bound", "kld_nats", "kld_mc_nats", "floor_nats", "kld_vector",
+    "m_generated", "bound", "kld_nats", "kld_mc_nats", "floor_nats", "noise_nats", "bias_nats", "law_nats",
+    "kld_vector",
 ]
 
 
@@ -65,7 +66,10 @@ def _region_floors(train: np.ndarray, width: float, origin: float, law: Any, reg
 def measure_gain(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
     """One trial of the gain grid (the engine's measure; see :func:`run_grid`).
 
-    Streams: 0 the training sample, 1 the amplifier, 2 the MC baseline.
+    Streams: 0 the training sample, 1 the amplifier, 2 the MC baseline. For binning amplifiers
+    the row also carries the terms of the gain law (:func:`ampcore.floor.kld_gain_law`): the noise
+    ``(B_occ − 1)/(2N)`` and bias ``Δ² J/24`` of the training histogram (in ln x for log bins) and
+    the law's prediction for this training sample, ``floor − noise/G``.
     """
     reference: Reference = context["references"][trial.law]
     law = reference.law
@@ -74,7 +78,8 @@ def measure_gain(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
     binning = amplifier in BINNING_AMPLIFIERS
     row: dict[str, Any] = {
         "m": math.nan, "width": math.nan, "origin": math.nan, "m_eff": math.nan,
-        "m_generated": math.nan, "floor_nats": math.nan,
+        "m_generated": math.nan, "floor_nats": math.nan, "noise_nats": math.nan, "bias_nats": math.nan,
+        "law_nats": math.nan,
     }
     if binning:
         in_log = amplifier in _LOG_BINNED
@@ -85,9 +90,13 @@ def measure_gain(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
         out = model.amplify(gain, rng=trial.rng(1))
         generated = np.log(out.sample) if in_log else out.sample
         floor = log_floor(train, width, origin=origin, law=law) if in_log else histogram_kl(train, width, origin=origin, law=law)
+        fisher = context["fisher"][trial.law]["log" if in_log else "linear"]
+        terms = floor_terms(binned, width, fisher=1.0, origin=origin)  # the noise term; J is applied below
         row.update(
             m=float(trial["m"]), width=width, origin=origin, m_eff=float(model.m_eff),
             m_generated=effective_m(generated, width, origin=origin), floor_nats=float(floor),
+            noise_nats=terms.noise, bias_nats=terms.bias * fisher,
+            law_nats=float(kld_gain_law(gain, noise=terms.noise, floor=floor)),
         )
         if trial.get("regions") is not None:
             row.update(_region_floors(train, width, origin, law, trial["regions"], in_log))
@@ -113,10 +122,13 @@ class GainGrid(StudyResult):
     """The trials of :func:`run_grid`: one row per (law, N, M, G, amplifier, replicate).
 
     Columns: ``law, n, m, gain, amplifier, replicate, n_generated, width, origin, m_eff,
-    m_generated, bound, kld_nats, kld_mc_nats, floor_nats, kld_vector`` (divergences in nats;
-    ``m``, ``width``, ``origin``, ``m_eff``, ``m_generated`` and ``floor_nats`` are NaN for
-    amplifiers that do not bin; for ``"gencopy-log"`` they refer to ln x), plus
-    ``floor_<region>_nats`` when regions were asked for.
+    m_generated, bound, kld_nats, kld_mc_nats, floor_nats, noise_nats, bias_nats, law_nats,
+    kld_vector`` (divergences in nats; ``m``, ``width``, ``origin``, ``m_eff``, ``m_generated``,
+    ``floor_nats`` and the gain-law columns are NaN for amplifiers that do not bin; for
+    ``"gencopy-log"`` they refer to ln x; ``bias_nats`` is NaN for a law without finite Fisher
+    information), plus ``floor_<region>_nats`` when regions were asked for. ``law_nats`` is the
+    gain law for the trial's own training sample, ``floor − noise/G``
+    (:func:`ampcore.floor.kld_gain_law`).
     """
 
     def curve(self, x: str, value: str, **where: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -237,22 +249,116 @@ class GainGrid(StudyResult):
             out = out.drop(columns="amplifier")
         return out.reset_index(drop=True)
 
-    def headline(self) -> dict[str, Any]:
-        """Floors, plateaus and baselines by M (lists in M order), for ``record`` and the tests."""
+    def law_table(self, amplifier: str = "gencopy") -> pd.DataFrame:
+        """The gain law against the measured KLD, one row per M (mean over replicates).
+
+        Columns: M, the noise ``(B_occ − 1)/(2N)`` and bias ``Δ²J/24`` terms, the measured KLD at
+        the smallest gain and the law's value there (``floor − noise/G``), the exact floor, and
+        the largest gap between measured and predicted over the gains, in nats and in standard
+        errors of the paired difference (:func:`ampcore.floor.kld_gain_law`).
+        """
+        check_choice(amplifier, "amplifier", sorted(BINNING_AMPLIFIERS))
+        frame = self.select(amplifier=amplifier)
+        low = frame["gain"].min()
+        rows = []
+        for m, group in frame.groupby("m", sort=True):
+            diff = (group["kld_nats"] - group["law_nats"]).groupby(group["gain"])
+            sem = diff.std(ddof=1) / np.sqrt(diff.count())
+            first = group[group["gain"] == low]
+            per_rep = group.groupby("replicate")
+            rows.append({
+                "M": float(m),
+                "noise (B_occ−1)/2N (nats)": round(float(per_rep["noise_nats"].first().mean()), 4),
+                "bias Δ²J/24 (nats)": round(float(per_rep["bias_nats"].first().mean()), 4),
+                f"KLD at G = {low} (nats)": round(float(first["kld_nats"].mean()), 4),
+                f"law at G = {low} (nats)": round(float(first["law_nats"].mean()), 4),
+                "exact floor (nats)": round(float(per_rep["floor_nats"].first().mean()), 4),
+                "largest |KLD − law| (nats)": round(float(diff.mean().abs().max()), 4),
+                "in standard errors": round(float((diff.mean().abs() / sem).max()), 1),
+            })
+        return pd.DataFrame(rows)
+
+    def headline(self, *, law_from_m: float = 2.0) -> dict[str, Any]:
+        """Floors, plateaus, the gain law and baselines by M, for ``record`` and the tests.
+
+        Lists in M order (``floor_mean``, ``plateau_mean``, ...) and the same by M label
+        (``floor_by_m``, ``floor_sd_by_m``, ``plateau_by_m``, ``plateau_sd_by_m``, ``m_eff_by_m``,
+        ``plateau_gap`` = plateau − floor (``plateau_gap_abs_max`` its largest size over every
+        amplifier and M), ``noise``, ``bias``, ``kld_first`` / ``kld_first_sd`` at the smallest
+        gain, ``law_gap`` and ``law_z``: the largest |mean KLD − mean gain law| over the gains and
+        the same in standard errors of the paired difference); amplifiers other than GenCopy carry
+        their name as a suffix; ``law_z_max`` and ``law_gap_max`` are the largest of these over
+        the M >= `law_from_m` (bins of many events; the law needs more than k generated events per
+        bin, see :func:`ampcore.floor.kld_gain_law`). With regions: ``region`` (by M, by region,
+        mean over replicates); with both GenCopy and GenCopy in ln x: ``floor_ratio_linear_to_log``
+        by M. MC baseline: its mean and sd at the largest gain, its sd at the smallest, and the
+        range of its sd over ``0.8/√N_G`` (:meth:`noise_table`).
+        """
         t = self.floor_table()
         out: dict[str, Any] = {}
         for amp, part in t.groupby("amplifier", sort=False):
             tag = "" if amp == "gencopy" else "_" + str(amp).replace("-", "_")
+            labels = [f"{float(v):g}" for v in part["m"]]
             out[f"m_values{tag}"] = [float(v) for v in part["m"]]
             out[f"m_eff{tag}"] = [float(v) for v in part["m_eff_mean"]]
             out[f"floor_mean{tag}"] = [float(v) for v in part["floor_mean"]]
             out[f"floor_sd{tag}"] = [float(v) for v in part["floor_sd"]]
             out[f"plateau_mean{tag}"] = [float(v) for v in part["plateau_mean"]]
             out[f"plateau_sd{tag}"] = [float(v) for v in part["plateau_sd"]]
+            for key, column in (("floor_by_m", "floor_mean"), ("floor_sd_by_m", "floor_sd"), ("plateau_by_m", "plateau_mean"),
+                                ("plateau_sd_by_m", "plateau_sd"), ("m_eff_by_m", "m_eff_mean")):
+                out[f"{key}{tag}"] = {label: float(v) for label, v in zip(labels, part[column])}
+            out[f"plateau_gap{tag}"] = {
+                label: float(p - f) for label, p, f in zip(labels, part["plateau_mean"], part["floor_mean"])
+            }
         frame = self.frame
-        top = frame["gain"].max()
+        low, top = frame["gain"].min(), frame["gain"].max()
+        out["plateau_gap_abs_max"] = float(max(abs(p - f) for p, f in zip(t["plateau_mean"], t["floor_mean"])))
+        binning = frame[frame["amplifier"].isin(BINNING_AMPLIFIERS)]
+        for (amp, m), group in binning.groupby(["amplifier", "m"], sort=True):
+            tag = "" if amp == "gencopy" else "_" + str(amp).replace("-", "_")
+            label = f"{float(m):g}"
+            first = group[group["gain"] == low]["kld_nats"]
+            per_rep = group.groupby("replicate")
+            diff = (group["kld_nats"] - group["law_nats"]).groupby(group["gain"])
+            gap = diff.mean()
+            sem = diff.std(ddof=1) / np.sqrt(diff.count())
+            for key, value in (
+                ("kld_first", float(first.mean())), ("kld_first_sd", float(first.std(ddof=1))),
+                ("noise", float(per_rep["noise_nats"].first().mean())), ("bias", float(per_rep["bias_nats"].first().mean())),
+                ("law_gap", float(gap.abs().max())), ("law_z", float((gap.abs() / sem).max())),
+            ):
+                out.setdefault(f"{key}{tag}", {})[label] = value
+        for key in [k for k in out if k.startswith(("law_gap", "law_z"))]:
+            tag = key[len("law_gap"):] if key.startswith("law_gap") else key[len("law_z"):]
+            base = "law_gap" if key.startswith("law_gap") else "law_z"
+            kept = [v for label, v in out[key].items() if float(label) >= law_from_m]
+            if kept:
+                out[f"{base}_max{tag}"] = float(max(kept))
+        if any(c.startswith("floor_") and c != "floor_nats" for c in frame.columns):
+            for amp in [a for a in frame["amplifier"].unique() if a in BINNING_AMPLIFIERS]:
+                tag = "" if amp == "gencopy" else "_" + str(amp).replace("-", "_")
+                mean, _ = self.region_means(amp)
+                out[f"region{tag}"] = {
+                    f"{float(m):g}": {str(r): float(v) for r, v in row.items()} for m, row in mean.iterrows()
+                }
+        amps = set(frame["amplifier"])
+        if {"gencopy", "gencopy-log"} <= amps:
+            log_floor_by_m = out["floor_by_m_gencopy_log"]
+            out["floor_ratio_linear_to_log"] = {
+                m: value / log_floor_by_m[m] for m, value in out["floor_by_m"].items() if m in log_floor_by_m
+            }
+        mc = frame.drop_duplicates(["law", "n", "gain", "replicate"])
+        out["first_gain"], out["max_gain"] = int(low), int(top)
+        out["max_generated"] = int(frame["n_generated"].max())
         out["plateau_from"] = int(t["plateau_from"].iloc[0])
-        out["mc_at_max_gain"] = float(frame.loc[frame["gain"] == top].drop_duplicates(["law", "n", "replicate"])["kld_mc_nats"].mean())
+        out["mc_at_max_gain"] = float(mc.loc[mc["gain"] == top, "kld_mc_nats"].mean())
+        out["mc_sd_at_max_gain"] = float(mc.loc[mc["gain"] == top, "kld_mc_nats"].std(ddof=1))
+        out["mc_sd_at_first_gain"] = float(mc.loc[mc["gain"] == low, "kld_mc_nats"].std(ddof=1))
+        if mc["kld_mc_nats"].notna().all() and mc["replicate"].nunique() > 1:
+            by_gain = mc.groupby("gain")
+            ratio = by_gain["kld_mc_nats"].std(ddof=1) / (0.8 / np.sqrt(by_gain["n_generated"].first()))
+            out["mc_sd_ratio_min"], out["mc_sd_ratio_max"] = float(ratio.min()), float(ratio.max())
         out["bound_at_max_gain"] = bool(frame.loc[frame["gain"] == top, "bound"].all())
         out["n_trials"] = int(len(frame))
         return out
@@ -428,7 +534,8 @@ def run_grid(
                                 regions=None if (regions is None or amp not in BINNING_AMPLIFIERS) else regions,
                             ))
     rows = run_trials(
-        measure_gain, trials, context={"references": {r.name: r for r in references}},
+        measure_gain, trials,
+        context={"references": {r.name: r for r in references}, "fisher": {r.name: _fishers(r.law, amps) for r in references}},
         executor=executor, workers=workers, store=store, progress=progress, threads=threads,
         cost=lambda t: t.n * t["gain"] * (1 + t["baseline"]), desc="gain grid",
     )
@@ -440,6 +547,18 @@ def run_grid(
         frame["kld_mc_nats"] = frame.groupby(keys)["kld_mc_nats"].transform("max")
     frame = frame.sort_values(["law", "n", "m", "gain", "amplifier", "replicate"], na_position="last")
     return GainGrid(frame.reset_index(drop=True))
+
+
+def _fishers(law: Any, amplifiers: Sequence[str]) -> dict[str, float]:
+    """J of the law (and of the law of ln x, for log bins) for the bias term; NaN if not finite."""
+    out = {"linear": math.nan, "log": math.nan}
+    for key, needed in (("linear", "gencopy" in amplifiers), ("log", "gencopy-log" in amplifiers)):
+        if needed:
+            try:
+                out[key] = fisher_information(law, log=key == "log")
+            except (TypeError, ValueError):  # a law without a smooth density (e.g. a jump): no bias term
+                out[key] = math.nan
+    return out
 
 
 def _check_regions(regions: Any, *, log: bool) -> tuple[tuple[float, ...], tuple[str, ...]]:
