@@ -346,7 +346,11 @@ class TestRunTrials:
 
     def test_fingerprint(self):
         ref = Reference.draw(NORMAL, 100, rng=0)
-        assert fingerprint(ref) == ref.fingerprint
+        # the law in canonical form, then the size and the data's hash (as Reference.fingerprint)
+        assert fingerprint(ref) == "norm(0, 1):" + ref.fingerprint.split(":", 1)[1]
+        assert fingerprint(Reference.draw(stats.norm(0.0, 1.0), 100, rng=0)) == fingerprint(ref)
+        assert fingerprint(stats.norm()) == fingerprint(stats.norm(loc=0, scale=1.0)) == "norm(0, 1)"
+        assert fingerprint(2.0) == fingerprint(2) == "2" and fingerprint(np.arange(3)) == fingerprint(np.arange(3.0))
         assert fingerprint({"b": NORMAL, "a": [1, np.arange(3)]}) == fingerprint({"a": [1, np.arange(3)], "b": NORMAL})
         assert fingerprint(np.arange(3)) != fingerprint(np.arange(3) + 1)
         assert fingerprint(stats.norm(0, 2)) != fingerprint(NORMAL)
@@ -592,6 +596,9 @@ def dask_client():
     # stops without warnings under filterwarnings=error (checked); add targeted ones if that changes.
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+        # the scheduler's HTTP server (health routes) on a free port: a fixed 8787 is often taken
+        # on a shared machine, and the warning about it is an error here
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     )
     client = distributed.Client(cluster, set_as_default=False)
     try:
