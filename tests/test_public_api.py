@@ -98,7 +98,7 @@ def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
     assert STUDY_MODULES == ["calibration", "engine", "floors", "gain", "reamplification", "resolution", "results", "store"]
-    assert BOOK_MODULES == ["parameters", "plotting", "records", "runner"]
+    assert BOOK_MODULES == ["kernels", "parameters", "plotting", "records", "runner"]
 
 
 def test_the_core_reexports_exactly_its_modules_public_names():
