@@ -68,7 +68,7 @@ machine has; calls estimated to need more are refused before they allocate."""
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
+    text = " ".join(repr(value).split())  # one line, whatever the value's repr
     return text if len(text) <= 60 else text[:57] + "..."
 
 

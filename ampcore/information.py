@@ -303,6 +303,7 @@ def nn_entropy(
     """
     xs = np.sort(as_sample_1d(x, "x", min_size=2))
     dither = check_bool(dither, "dither")
+    gen = normalize_rng(rng)  # checked even when no tie needs it
     n = xs.size
     gaps = np.diff(xs)
     if np.any(gaps == 0):
@@ -316,7 +317,6 @@ def nn_entropy(
                 "ties with a documented uniform jitter."
             )
         w = float(np.median(positive))
-        gen = normalize_rng(rng)
         xs = np.sort(xs + gen.uniform(-w / 2, w / 2, size=n))
         gaps = np.diff(xs)
     left = np.concatenate(([np.inf], gaps))
@@ -394,8 +394,12 @@ def goldilocks_width(n: ArrayLike, m: ArrayLike, h: ArrayLike) -> np.ndarray | f
     if np.any(~np.isfinite(h_arr)):
         raise ValueError(f"`h` must be a finite entropy in nats; got {h!r}.")
     n_arr, m_arr, h_arr = broadcast(n=n_arr, m=m_arr, h=h_arr)
-    _check_width_range(h_arr - np.log(n_arr) / m_arr, n_arr, m_arr, h_arr)
-    out = np.exp(h_arr) * n_arr ** (-1.0 / m_arr)
+    log_width = h_arr - np.log(n_arr) / m_arr
+    _check_width_range(log_width, n_arr, m_arr, h_arr)
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.exp(h_arr) * n_arr ** (-1.0 / m_arr)
+    # e^h or n^(-1/M) alone may overflow or underflow where their product does not
+    out = np.where(np.isfinite(out) & (out > 0), out, np.exp(log_width))
     return float(out) if out.ndim == 0 else out
 
 
