@@ -352,35 +352,44 @@ def fingerprint(value: Any) -> str:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process `pid` is running (a zombie, killed but not yet reaped, is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # pragma: no cover - a process of another user holds the pid
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):  # not Linux: os.kill is all there is
+        return True
 
 
-def _watch_parent(parent: int) -> None:
+def _watch_parent(parent: int, lifeline: Any) -> None:
     """End this worker when the process that started the pool is gone (even by SIGKILL).
 
-    The standard library's pool workers wait on their task queue forever once the parent is
-    killed without a chance to clean up: the worker's own parent is the forkserver, which exits
-    when the main process dies, so a change of parent (re-parenting) or a vanished main process
-    ends the worker within 0.2 s. The resource tracker then exits by itself.
+    The standard library's pool workers outlive a parent killed without a chance to clean up:
+    they wait on a task queue whose pipe they hold both ends of, or finish a trial nobody will
+    read, and the forkserver and the resource tracker wait for them. `lifeline` is the read end
+    of a pipe whose only write end the parent holds: it reads end-of-file the moment the parent
+    dies. A look at the parent's pid every 0.5 s backs it up (a zombie counts as dead).
     """
-    own_parent = os.getppid()
 
     def watch() -> None:
         while True:
-            time.sleep(0.2)
-            if os.getppid() != own_parent or not _alive(parent):
+            try:
+                if lifeline.poll(0.5):
+                    lifeline.recv_bytes()  # nothing is ever sent: this raises EOFError
+            except (EOFError, OSError):
+                os._exit(1)
+            if not _alive(parent):
                 os._exit(1)
 
     threading.Thread(target=watch, name="ampcore-parent-watch", daemon=True).start()
 
 
-def _install_context(context: Mapping[str, Any], threads: int, parent: int | None = None) -> None:
+def _install_context(context: Mapping[str, Any], threads: int, parent: int | None = None, lifeline: Any = None) -> None:
     """Process-pool initializer: keep the context in the worker, sent once per worker.
 
     Also: Ctrl-C is the parent's to handle (it ends the pool), so workers ignore SIGINT, and
@@ -389,7 +398,7 @@ def _install_context(context: Mapping[str, Any], threads: int, parent: int | Non
     global _THREADS
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent is not None:
-        _watch_parent(parent)
+        _watch_parent(parent, lifeline)
     _THREADS = threads
     _WORKER_CONTEXT.clear()
     _WORKER_CONTEXT.update(context)
@@ -635,14 +644,19 @@ def _dispatch(
     # threads, e.g. a Dask client), and receive the context once through the initializer.
     mp_context = multiprocessing.get_context("forkserver")
     mp_context.set_forkserver_preload(["ampcore.studies.engine"])
-    initargs = (dict(context), 1 if threads is None else threads, os.getpid())
+    lifeline, held = mp_context.Pipe(duplex=False)  # workers read EOF on it when this process dies
+    initargs = (dict(context), 1 if threads is None else threads, os.getpid(), lifeline)
     pool = ProcessPoolExecutor(workers, mp_context=mp_context, initializer=_install_context, initargs=initargs)
     try:
         _run_all(measure, trials, None, pool, order, on_result, gate, in_flight=2 * workers)
     except BaseException:
         _terminate(pool)  # do not wait for running trials: the caller wants out (or one failed)
         raise
-    pool.shutdown(wait=True)
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        lifeline.close()
+        held.close()
 
 
 def run_trials(
