@@ -59,6 +59,7 @@ $(BIN)/python:
 # Reinstall only when pyproject.toml is newer than the stamp.
 $(STAMP): pyproject.toml | $(BIN)/python
 	"$(BIN)/python" -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	"$(BIN)/python" tools/install_kernel.py  # the venv's python3 kernels over IPC, not TCP (ampcore/book/kernels.py)
 	touch $@
 
 install: $(STAMP)

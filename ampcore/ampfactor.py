@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_sample_1d, check_int, check_law, check_positive
+from ._validation import as_real_array, as_sample_1d, check_int, check_law, check_positive
 
 __all__ = [
     "AmplificationFactor",
@@ -98,8 +98,8 @@ def quantile_mse(sample: ArrayLike, edges: ArrayLike) -> float:
     0.0
     """
     xs = as_sample_1d(sample, "sample")
-    e = np.asarray(edges, dtype=np.float64)
-    if e.ndim != 1 or e.size < 1 or np.any(np.diff(e) <= 0):
+    e = as_real_array(edges, "edges")
+    if e.ndim != 1 or e.size < 1 or not np.all(np.diff(e) > 0) or np.isnan(e).any():
         raise ValueError(f"`edges` must be a strictly increasing 1-D array of >= 1 values; got {edges!r}.")
     n_q = e.size + 1
     counts = np.bincount(np.searchsorted(e, xs, side="right"), minlength=n_q)
@@ -116,7 +116,7 @@ def expected_quantile_mse(n: ArrayLike, n_q: int) -> np.ndarray | float:
     0.0009
     """
     n_q = check_int(n_q, "n_q", minimum=2)
-    size = np.asarray(n, dtype=np.float64)
+    size = as_real_array(n, "n")
     if np.any(~np.isfinite(size)) or np.any(size < 1):
         raise ValueError(f"`n` must be >= 1; got {n!r}.")
     out = (1.0 - 1.0 / n_q) / (n_q * size)

@@ -29,6 +29,7 @@ Provenance:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -40,9 +41,12 @@ from ._rng import RNGLike, normalize_rng
 from ._validation import (
     as_positive_sample,
     as_sample_1d,
+    check_bin_precision,
+    check_bool,
     check_choice,
     check_finite,
     check_int,
+    check_memory,
     check_positive,
 )
 from .information import bin_width, effective_m
@@ -124,8 +128,13 @@ def _check_gain(gain: Any) -> int:
     return check_int(gain, "gain", minimum=1)
 
 
-def _check_size(size: Any) -> int:
-    return check_int(size, "size", minimum=1)
+def _check_size(size: Any, bytes_each: int = 8) -> int:
+    number = check_int(size, "size", minimum=1)
+    check_memory(number * bytes_each, name="size", value=number, what=f"{number:.3g} events ({bytes_each} bytes each)")
+    return number
+
+
+_STREAM_HINT = "For GenCopy, gencopy_chunks streams the sample a few copies at a time (with kl_divergence_chunks)."
 
 
 # --------------------------------------------------------------------------------------------------
@@ -141,6 +150,7 @@ class FittedModel:
 
     method: str
     n_train: int
+    _bytes_per_event = 16  # peak memory of sample(): the result and one temporary of its size
 
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
         """Draw `size` events (a float64 array of shape ``(size,)``)."""
@@ -153,6 +163,9 @@ class FittedModel:
     def amplify(self, gain: int, *, rng: RNGLike = None) -> Amplified:
         """``gain · n_train`` events as an :class:`Amplified` record."""
         gain = _check_gain(gain)
+        check_memory(gain * self.n_train * self._bytes_per_event, name="gain", value=gain,
+                     what=f"{gain * self.n_train:.3g} generated events (G N, {self._bytes_per_event} bytes each)",
+                     hint=_STREAM_HINT)
         return Amplified(
             sample=self.sample(gain * self.n_train, rng=rng),
             method=self.method,
@@ -236,7 +249,7 @@ class HistogramModel(FittedModel):
         A `size` that is not a multiple of N ends with a partial copy of the first training
         events.
         """
-        size = _check_size(size)
+        size = _check_size(size, self._bytes_per_event)
         gen = normalize_rng(rng)
         n = self.bins.size
         if self.variant == "jitter":
@@ -278,6 +291,7 @@ def _histogram_model(
     else:
         width = check_positive(width, "width")
     origin = float(xs.min()) if origin is None else check_finite(origin, "origin")
+    check_bin_precision(float(xs.min()), float(xs.max()), origin, width, data="ln x" if log else "x")
     return HistogramModel(
         width=width,
         origin=origin,
@@ -401,10 +415,11 @@ class BootstrapModel(FittedModel):
     values: np.ndarray = field(repr=False)
     n_train: int
     method = "bootstrap"
+    _bytes_per_event = 16  # the indices drawn and the values
 
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
         """`size` exact copies of training events (with replacement)."""
-        return np.asarray(normalize_rng(rng).choice(self.values, size=_check_size(size), replace=True))
+        return np.asarray(normalize_rng(rng).choice(self.values, size=_check_size(size, self._bytes_per_event), replace=True))
 
 
 @dataclass(frozen=True)
@@ -477,6 +492,7 @@ class KDEModel(FittedModel):
     bandwidth: float
     n_train: int
     method = "smoothed_bootstrap"
+    _bytes_per_event = 24  # picks, noise, their sum
 
     def _record(self) -> dict[str, Any]:
         return {"bandwidth": self.bandwidth}
@@ -484,7 +500,7 @@ class KDEModel(FittedModel):
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
         """Resample the centres, then add ``N(0, bandwidth²)`` noise."""
         gen = normalize_rng(rng)
-        picks = gen.choice(self.centers, size=_check_size(size), replace=True)
+        picks = gen.choice(self.centers, size=_check_size(size, self._bytes_per_event), replace=True)
         return np.asarray(picks + self.bandwidth * gen.standard_normal(picks.size))
 
     def logpdf(self, grid: ArrayLike) -> np.ndarray:
@@ -539,10 +555,11 @@ class NormalModel(FittedModel):
     sd: float
     n_train: int
     method = "refit_normal"
+    _bytes_per_event = 8
 
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
         """`size` draws from N(mean, sd²)."""
-        return np.asarray(normalize_rng(rng).normal(self.mean, self.sd, size=_check_size(size)))
+        return np.asarray(normalize_rng(rng).normal(self.mean, self.sd, size=_check_size(size, self._bytes_per_event)))
 
 
 @dataclass(frozen=True)
@@ -573,11 +590,12 @@ class MixtureModel(FittedModel):
     sds: np.ndarray = field(repr=False)
     n_train: int
     method = "gaussian_mixture"
+    _bytes_per_event = 40  # labels, noise, gathered means and sds, the result
 
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
         """Component labels with probabilities `weights`, then Normal draws (our `rng` only)."""
         gen = normalize_rng(rng)
-        labels = gen.choice(self.weights.size, size=_check_size(size), p=self.weights)
+        labels = gen.choice(self.weights.size, size=_check_size(size, self._bytes_per_event), p=self.weights)
         return np.asarray(self.means[labels] + self.sds[labels] * gen.standard_normal(labels.size))
 
     def logpdf(self, x: ArrayLike) -> np.ndarray:
@@ -768,6 +786,8 @@ def gencopy_chunks(
     if copies_per_chunk is None:
         copies_per_chunk = max(1, _CHUNK_POINTS // xs.size)
     copies_per_chunk = check_int(copies_per_chunk, "copies_per_chunk", minimum=1)
+    check_memory(8 * min(copies_per_chunk, gain) * xs.size, name="copies_per_chunk", value=copies_per_chunk,
+                 what="one chunk (8 bytes an event)", hint="Use fewer copies per chunk.")
     model = GenCopy(m=m, width=width, origin=origin, h=h, law=law, entropy_method=entropy_method).fit(xs)
     gen = normalize_rng(rng)
 
@@ -934,6 +954,14 @@ def reamplify(
     gain = _check_gain(gain)
     generations = check_int(generations, "generations", minimum=1)
     check_choice(amplifier, "amplifier", AMPLIFIERS)
+    moving_origin = check_bool(moving_origin, "moving_origin")
+    kept, last = 0.0, float(current.size)  # the chain keeps every generation's sample
+    for _ in range(generations):
+        last = last * gain if kept < 1e30 else math.inf
+        kept += last
+    check_memory(8 * kept + 16 * last, name="generations", value=generations,
+                 what=f"{kept:.3g} events in the chain (len(x) * gain**g for g = 1..{generations})",
+                 hint="Use gain=1 for long chains, or fewer generations.")
     if moving_origin and amplifier != "gencopy":
         raise ValueError(f"`moving_origin` applies to amplifier='gencopy' only; got amplifier={amplifier!r}.")
     if moving_origin and (options.get("m") is None) == (options.get("width") is None):

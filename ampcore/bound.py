@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._validation import as_real_array, broadcast, check_positive
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -37,19 +39,24 @@ __all__ = [
 
 
 def _counts(value: ArrayLike, name: str, *, minimum: float) -> np.ndarray:
-    arr = np.asarray(value)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise TypeError(f"`{name}` must be a real number or array of them; got {value!r}.")
-    arr = arr.astype(np.float64)
+    arr = as_real_array(value, name)
     if np.any(~np.isfinite(arr)) or np.any(arr < minimum):
         raise ValueError(f"`{name}` must be finite and >= {minimum:g}; got {value!r}.")
     return arr
 
 
 def _m(value: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
+    arr = as_real_array(value, name)
     if np.any(~np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"`{name}` must be finite and > 0; got {value!r}.")
+    return arr
+
+
+def _finite(arr: np.ndarray, what: str, **inputs: np.ndarray) -> np.ndarray:
+    """`arr`, or a ``ValueError`` if it overflowed float64 (naming the inputs that made it)."""
+    if not np.all(np.isfinite(arr)):
+        shown = ", ".join(f"{name}={np.asarray(v).tolist()!r}"[:80] for name, v in inputs.items())
+        raise ValueError(f"{what} overflows float64 (beyond 1.8e308) for {shown}; use smaller values.")
     return arr
 
 
@@ -93,9 +100,12 @@ def information_content(n: ArrayLike, m: ArrayLike = 2.0, *, base: float | None 
     5.483
     """
     n_arr = _counts(n, "n", minimum=1)
-    out = np.log(n_arr) / _m(m, "m")
+    m_arr = _m(m, "m")
+    broadcast(n=n_arr, m=m_arr)
+    out = np.log(n_arr) / m_arr
     if base is not None:
-        if not np.isfinite(base) or base <= 0 or base == 1:
+        base = check_positive(base, "base")
+        if base == 1:
             raise ValueError(f"`base` must be positive and != 1; got {base!r}.")
         out = out / np.log(base)
     return _out(out)
@@ -131,6 +141,7 @@ def satisfies_bound(n_train: ArrayLike, n_generated: ArrayLike) -> np.ndarray | 
     """
     n = _counts(n_train, "n_train", minimum=1)
     ng = _counts(n_generated, "n_generated", minimum=1)
+    broadcast(n_train=n, n_generated=ng)
     # exact integer test when both are whole numbers small enough for Python ints via object arrays
     if np.all(n == np.floor(n)) and np.all(ng == np.floor(ng)):
         nb, ngb = np.broadcast_arrays(n, ng)
@@ -171,7 +182,11 @@ def min_generated_events(
     [1000.0, 1000000.0]
     """
     n_arr = _counts(n, "n", minimum=1)
-    return _out(n_arr ** (_m(m_gen, "m_gen") / _m(m_train, "m_train")))
+    m_train_arr, m_gen_arr = _m(m_train, "m_train"), _m(m_gen, "m_gen")
+    broadcast(n=n_arr, m_train=m_train_arr, m_gen=m_gen_arr)
+    with np.errstate(over="ignore"):
+        out = _finite(n_arr ** (m_gen_arr / m_train_arr), "N ** (m_gen / m_train)", n=n_arr, m_gen=m_gen_arr)
+    return _out(out)
 
 
 def min_gain(n: ArrayLike, m_train: ArrayLike = 2.0, m_gen: ArrayLike = 3.0) -> np.ndarray | float:
@@ -185,7 +200,11 @@ def min_gain(n: ArrayLike, m_train: ArrayLike = 2.0, m_gen: ArrayLike = 3.0) -> 
     44.72
     """
     n_arr = _counts(n, "n", minimum=1)
-    return _out(n_arr ** (_m(m_gen, "m_gen") / _m(m_train, "m_train") - 1.0))
+    m_train_arr, m_gen_arr = _m(m_train, "m_train"), _m(m_gen, "m_gen")
+    broadcast(n=n_arr, m_train=m_train_arr, m_gen=m_gen_arr)
+    with np.errstate(over="ignore"):
+        out = _finite(n_arr ** (m_gen_arr / m_train_arr - 1.0), "N ** (m_gen / m_train - 1)", n=n_arr, m_gen=m_gen_arr)
+    return _out(out)
 
 
 def generated_m(n_train: ArrayLike, n_generated: ArrayLike, m_train: ArrayLike = 2.0) -> np.ndarray | float:
@@ -217,7 +236,9 @@ def generated_m(n_train: ArrayLike, n_generated: ArrayLike, m_train: ArrayLike =
     """
     n = _counts(n_train, "n_train", minimum=2)
     ng = _counts(n_generated, "n_generated", minimum=1)
-    return _out(_m(m_train, "m_train") * np.log(ng) / np.log(n))
+    m_arr = _m(m_train, "m_train")
+    broadcast(n_train=n, n_generated=ng, m_train=m_arr)
+    return _out(m_arr * np.log(ng) / np.log(n))
 
 
 def bound_table(n: ArrayLike, *, gain: int | None = None, m_train: float = 2.0, m_gen: float = 3.0) -> pd.DataFrame:
@@ -251,6 +272,9 @@ def bound_table(n: ArrayLike, *, gain: int | None = None, m_train: float = 2.0, 
     import pandas as pd
 
     sizes = _counts(n, "n", minimum=1).ravel()
+    largest = float(np.max(min_generated_events(sizes, m_train, m_gen)))
+    if largest >= 2.0**63:  # the table's integer columns would wrap around
+        raise ValueError(f"`n` = {float(sizes.max()):g} needs {largest:.3g} generated events, beyond the 64-bit integers of the table.")
     table = pd.DataFrame({
         "N": sizes.astype(np.int64),
         "min N_G = N^(3/2)": np.ceil(np.asarray(min_generated_events(sizes, m_train, m_gen))).astype(np.int64),

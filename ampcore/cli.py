@@ -10,10 +10,22 @@ parameters::
     ampcore chapter run normal -p N 5000 -p seeds 20
 
 ``python -m ampcore`` is the same command. Exit codes: 0 success; 2 the command line is wrong
-(unknown sub-command, option, chapter or parameter; a value of the wrong type or out of range);
-1 the command could not complete (an input file missing, empty or not numeric, an output folder
-missing, a chapter that failed). Errors are one line on stderr; ``--traceback`` shows the Python
+(unknown sub-command, option, chapter or parameter; a value of the wrong type or out of range;
+an output that exists without ``--force``, or that is an input); 1 the command could not
+complete (an input file missing, empty or not numeric, an output folder missing, a chapter that
+failed, more memory than the machine has); 130 interrupted by Ctrl-C; 143 (129) ended by SIGTERM
+(SIGHUP), after the same clean-up as Ctrl-C: partial outputs removed, the chapter's kernel and
+every process it started ended. Errors are one line on stderr; ``--traceback`` shows the Python
 traceback as well.
+
+Nothing of the user's is destroyed: an output that is one of the inputs (under any spelling of
+the path, through links too) is refused, an existing output is replaced only with ``--force``
+(keeping its permissions; through a symbolic link, the file it points to), and outputs are
+written to a hidden temporary file renamed into place at the end, so an interrupted command
+leaves the old file, or nothing. Chapter outputs under the book's ``notebooks/`` folder are
+refused (nbval would collect them as chapters). Every input file passes the same checks as the
+API (:mod:`ampcore._validation`): complex, boolean, masked or non-finite data is refused, not
+converted.
 
 Every number comes from the tested functions of :mod:`ampcore` (the formulas and their provenance
 are documented there); chapter parameters are parsed by their declared type and checked against
@@ -31,6 +43,8 @@ import datetime as _dt
 import logging
 import math
 import os
+import signal
+import stat
 import sys
 import tempfile
 import warnings
@@ -49,6 +63,55 @@ class UsageError(Exception):
 
 class Failure(Exception):
     """The command could not complete (exit code 1)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: unwound exactly like Ctrl-C (a KeyboardInterrupt), exit 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """While the command runs, SIGTERM and SIGHUP raise :class:`Terminated` in the main thread.
+
+    Python's default for them is to die at once, skipping every ``finally``: partial outputs
+    stayed and a chapter's kernel was orphaned. Raised like Ctrl-C's KeyboardInterrupt, they run
+    the same clean-up. A second signal during the clean-up is ignored (the first one is being
+    honoured); SIGKILL still ends everything.
+    """
+    if not threading_main():  # signal handlers can only be set in the main thread
+        yield
+        return
+    caught: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        if caught:
+            return
+        caught.append(signum)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(signum)
+
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        wanted.append(signal.SIGINT)  # Ctrl-C as usual, but a second one during clean-up is ignored
+    saved = {sig: signal.getsignal(sig) for sig in wanted}
+    for sig in wanted:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,6 +143,7 @@ def _read_sample(path_text: str, *, name: str, one_d: bool) -> Any:
     suffix = path.suffix.lower()
     try:
         if suffix == ".npy":
+            _check_npy_memory(path, name)
             data = np.load(path, allow_pickle=False)
         elif suffix in (".csv", ".txt", ".dat", ""):
             with warnings.catch_warnings():
@@ -91,55 +155,106 @@ def _read_sample(path_text: str, *, name: str, one_d: bool) -> Any:
         raise
     except UserWarning as exc:
         raise Failure(f"{name} file {path_text!r} holds no numbers ({exc})") from exc
+    except PermissionError as exc:
+        raise Failure(f"{name} file {path_text!r} cannot be read (permission denied)") from exc
     except (ValueError, OSError, EOFError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Failure(f"{name} file {path_text!r} is not a numeric array ({detail})") from exc
-    if data.dtype == object or not (np.issubdtype(data.dtype, np.number) or data.dtype == bool):
-        raise Failure(f"{name} file {path_text!r} is not numeric (dtype {data.dtype})")
-    if data.size == 0:
-        raise Failure(f"{name} file {path_text!r} is empty (shape {data.shape})")
-    if one_d and data.ndim != 1:
-        raise Failure(f"{name} file {path_text!r} must hold a 1-D sample; got shape {data.shape}")
-    if not one_d and data.ndim not in (1, 2):
-        raise Failure(f"{name} file {path_text!r} must be 1-D (n,) or 2-D (n, d); got shape {data.shape}")
-    data = data.astype(np.float64)
-    bad = ~np.isfinite(data)
+    from ._validation import as_real_array, as_sample_1d
+
+    # the API's own checks: complex, boolean, text or huge-integer data is refused, not converted
+    try:
+        if data.size == 0:
+            raise ValueError(f"is empty (shape {data.shape})")
+        if one_d:
+            return as_sample_1d(data, name)
+        arr = as_real_array(data, name, what="a 1-D (n,) or 2-D (n, d) array of real numbers")
+        if arr.ndim not in (1, 2):
+            raise ValueError(f"must be 1-D (n,) or 2-D (n, d); got shape {arr.shape}")
+    except (TypeError, ValueError) as exc:
+        raise Failure(f"{name} file {path_text!r}: {str(exc).rstrip('.')}") from exc
+    bad = ~np.isfinite(arr)
     if bad.any():
-        first = int(np.flatnonzero(bad.reshape(data.shape[0], -1).any(axis=1))[0])
+        first = int(np.flatnonzero(bad.reshape(arr.shape[0], -1).any(axis=1))[0])
         raise Failure(
             f"{name} file {path_text!r} has {int(bad.sum())} NaN or infinite value(s) (first in row {first})"
         )
-    return data
+    return arr
+
+
+def _check_npy_memory(path: Path, name: str) -> None:
+    """Refuse a .npy file whose array (and its float64 copy) would not fit, before reading it."""
+    from numpy.lib import format as npy
+
+    from ._validation import check_memory
+
+    try:
+        with open(path, "rb") as handle:
+            version = npy.read_magic(handle)
+            read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+            shape, _, dtype = read(handle)
+    except (ValueError, OSError, EOFError):
+        return  # np.load reports what is wrong with the file
+    count = math.prod(shape)
+    try:
+        check_memory(count * (dtype.itemsize + 8), name=name, value=str(path), what=f"reading {count:,} values")
+    except MemoryError as exc:
+        raise Failure(str(exc).rstrip(".")) from exc
 
 
 _OUTPUT_SUFFIXES = (".npy", ".csv", ".txt")
 
 
-def _check_output_path(path_text: str, notebooks: Path | None = None) -> Path:
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` are one file: any spelling, symbolic and hard links included."""
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_output_path(path_text: str, *, inputs: Sequence[str] = (), force: bool = False) -> Path:
     path = Path(path_text)
     if path.suffix.lower() not in _OUTPUT_SUFFIXES:
         raise UsageError(
             f"output {path_text!r} must end in {', '.join(_OUTPUT_SUFFIXES)} (got {path.suffix or 'no suffix'!r})"
         )
+    for source in inputs:
+        if _same_file(path, Path(source)) or os.path.realpath(path) == os.path.realpath(source):
+            raise UsageError(f"refusing to write {path_text!r}: it is the input {source!r}; give another -o")
     if path.is_dir():
         raise Failure(f"output {path_text!r} is a folder; give a file name")
     if not path.parent.resolve().is_dir():
         raise Failure(f"output folder {str(path.parent)!r} does not exist")
+    if path.exists() and not force:
+        raise UsageError(f"output {path_text!r} exists; pass --force to replace it")
     return path
 
 
 @contextlib.contextmanager
 def _atomic(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target` (same suffix); rename it on success, delete it on error."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".partial{target.suffix}", dir=target.parent)
+    """Yield a temporary path beside `target` (same suffix); rename it on success, delete it on error.
+
+    A `target` that exists keeps its permission bits; a symbolic link keeps pointing to the file,
+    whose content is replaced.
+    """
+    real = Path(os.path.realpath(target))
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{real.stem}.", suffix=f".partial{real.suffix}", dir=real.parent)
+    except OSError as exc:
+        raise Failure(f"cannot write in {str(real.parent)!r}: {exc.strerror or exc}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; the result should be an ordinary file
+    if real.exists():
+        mode = stat.S_IMODE(real.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask  # mkstemp makes 0600; the result should be an ordinary file
+    tmp.chmod(mode)
     try:
         yield tmp
-        os.replace(tmp, target)
+        os.replace(tmp, real)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -160,11 +275,13 @@ def _write_sample(path: Path, sample: Any) -> None:
 
 
 def _check(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run an ampcore validator; its ValueError/TypeError is a usage error."""
+    """Run an ampcore validator; its ValueError/TypeError is a usage error, MemoryError a failure."""
     try:
         return func(*args, **kwargs)
     except (TypeError, ValueError) as exc:
         raise UsageError(str(exc).rstrip(".")) from exc
+    except MemoryError as exc:
+        raise Failure(str(exc).rstrip(".")) from exc
 
 
 def _fmt(value: float, digits: int = 1) -> str:
@@ -192,7 +309,7 @@ def cmd_bound(args: argparse.Namespace) -> int:
     power = m_gen / m_train
     exponent = "3/2" if (m_train, m_gen) == (2.0, 3.0) else f"{power:g}"
     gain_label = "sqrt(N)" if (m_train, m_gen) == (2.0, 3.0) else f"N^{power - 1:g}"
-    n_g = bound.min_generated_events(n, m_train, m_gen)
+    n_g = _check(bound.min_generated_events, n, m_train, m_gen)
     nats = bound.information_content(n, m_train)
     rows = [
         ("training events N", _fmt(n, 0) if float(n).is_integer() else _fmt(n, 3)),
@@ -213,13 +330,13 @@ def cmd_amplify(args: argparse.Namespace) -> int:
     m = _check(check_positive, args.m, "m")
     if args.seed is not None:
         _check(check_int, args.seed, "seed", minimum=0)
-    out = _check_output_path(args.output)
+    out = _check_output_path(args.output, inputs=[args.input], force=args.force)
     x = _read_sample(args.input, name="input", one_d=True)
     if x.size < 2:
         raise Failure(f"input file {args.input!r} must hold at least 2 values; got {x.size}")
     try:
         result = amplify.gencopy(x, gain, m=m, rng=args.seed)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, MemoryError) as exc:
         raise Failure(str(exc).rstrip(".")) from exc
     _write_sample(out, result.sample)
     n_g = result.n_generated
@@ -258,7 +375,7 @@ def cmd_kld(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", divergence.TieWarning)
         try:
             values = divergence.kl_divergence(x, y, k)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, MemoryError) as exc:
             raise Failure(str(exc).rstrip(".")) from exc
     unit = "nats"
     if args.bits:
@@ -313,9 +430,10 @@ def _spec(chapter: Any) -> Any:
         raise Failure(f"chapter {chapter.topic}: its parameters cell cannot be read ({exc})") from exc
 
 
-def _run_dir(option: str | None, chapter: Any) -> tuple[Path, Path, bool]:
+def _run_dir(option: str | None, chapter: Any, *, force: bool = False) -> tuple[Path, Path, bool]:
     """(output notebook, output html, whether the folder was made here)."""
     source = chapter.path.resolve()
+    chapters = source.parent
     if option is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         folder = Path("runs") / f"{chapter.stem}-{stamp}"
@@ -337,13 +455,16 @@ def _run_dir(option: str | None, chapter: Any) -> tuple[Path, Path, bool]:
     html = notebook.with_suffix(".html")
     for target in (notebook, html):
         resolved = target.resolve()
-        if resolved == source or (resolved.suffix == ".ipynb" and resolved.parent == source.parent):
+        if resolved == source or _same_file(target, source) or resolved.is_relative_to(chapters):
             raise Failure(
-                f"refusing to write {str(target)!r}: it is (or is beside) the source notebook "
-                f"{str(chapter.path)!r}; choose another -o"
+                f"refusing to write {str(target)!r}: it is the source notebook {str(chapter.path)!r} or "
+                f"inside its folder {str(chapter.path.parent)!r} (where nbval would collect it as a "
+                "chapter); choose another -o"
             )
         if resolved.is_dir():
             raise Failure(f"output {str(target)!r} is a folder")
+        if target.exists() and not force:
+            raise UsageError(f"output {str(target)!r} exists; pass --force to replace it")
     made = not folder.exists()
     if option is None:
         folder.parent.mkdir(exist_ok=True)
@@ -367,10 +488,16 @@ def _check_chapter_parameters(chapter: Any, pairs: Sequence[Sequence[str]]) -> d
 
 @contextlib.contextmanager
 def _quiet_papermill() -> Iterator[None]:
-    """papermill logs every warning; we report errors ourselves."""
+    """papermill logs every warning; we report errors ourselves.
+
+    asyncio's "Task exception was never retrieved" is silenced for the rest of the command: after
+    Ctrl-C or SIGTERM the cell's task fails with the interrupt we asked for, and the one line
+    the command prints says so.
+    """
     logger = logging.getLogger("papermill")
     level = logger.level
     logger.setLevel(logging.ERROR)
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     try:
         yield
     finally:
@@ -388,7 +515,7 @@ def cmd_chapter_run(args: argparse.Namespace) -> int:
     except LookupError as exc:
         raise UsageError(str(exc.args[0])) from exc
     params = _check_chapter_parameters(chapter, args.param or [])
-    notebook, html, made = _run_dir(args.output, chapter)
+    notebook, html, made = _run_dir(args.output, chapter, force=args.force)
     folder = notebook.parent
     folder.mkdir(exist_ok=True)
     ok = False
@@ -486,6 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--m", type=float, required=True, metavar="M", help="Goldilocks statistic M > 0 (sets the bin width)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: fresh entropy)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to write the sample (.npy, .csv or .txt)")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists (never an input)")
     p.set_defaults(func=cmd_amplify)
 
     p = sub.add_parser(
@@ -555,6 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", metavar="DIR", help=notebooks_help)
     p.add_argument("--timeout", type=int, default=600, metavar="S", help="per-cell timeout in seconds (default 600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true", help="replace the output notebook and html if they exist")
     p.set_defaults(func=cmd_chapter_run)
     return parser
 
@@ -570,8 +699,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     show_tb = "--traceback" in argv
     try:
-        args = build_parser().parse_args(argv)
-        return int(args.func(args))
+        with _signals_unwind():
+            args = build_parser().parse_args(argv)
+            return int(args.func(args))
+    except Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"{PROG}: terminated by {name}; partial outputs removed", file=sys.stderr)
+        return 128 + exc.signum
     except UsageError as exc:
         if show_tb:
             raise
@@ -583,7 +717,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        print(f"{PROG}: interrupted; partial outputs removed", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `ampcore chapter list | head`: the reader left; say nothing
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import check_choice, check_int, check_law
+from ._validation import broadcast, check_bool, check_choice, check_int, check_law, reject_masked
 from .information import histogram
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ def _as_points(sample: ArrayLike, name: str, *, stacklevel: int = 4) -> np.ndarr
     its own sorted copy or tree. Integers beyond 2**53 and complex numbers are rejected because
     float64 cannot hold them exactly; float32/float16 input warns (its rounding made ties).
     """
+    sample = reject_masked(sample, name)
     try:
         arr = np.asarray(sample)
     except (TypeError, ValueError) as exc:
@@ -769,13 +770,14 @@ def resistor_average(d_pq: ArrayLike, d_qp: ArrayLike) -> np.ndarray | float:
     """
     a = _as_divergences(d_pq, "d_pq")
     b = _as_divergences(d_qp, "d_qp")
+    a, b = broadcast(d_pq=a, d_qp=b)
     with np.errstate(divide="ignore"):  # 1/0 = inf makes R = 0
         out = 1.0 / (1.0 / a + 1.0 / b)
     return float(out) if out.ndim == 0 else out
 
 
 def _as_divergences(values: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(values)
+    arr = np.asarray(reject_masked(values, name))
     if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
         raise TypeError(f"`{name}` must hold real numbers; got dtype {arr.dtype}.")
     arr = arr.astype(np.float64)
@@ -834,12 +836,13 @@ def normal_kl(
     for value, name in ((sp, "sd_p"), (sq, "sd_q")):
         if not np.all(np.isfinite(value) & (value > 0)):
             raise ValueError(f"`{name}` must be finite and > 0; got {value.tolist()!r}.")
+    mp, sp, mq, sq = broadcast(mean_p=mp, sd_p=sp, mean_q=mq, sd_q=sq)
     out = np.log(sq / sp) + (sp**2 + (mp - mq) ** 2) / (2.0 * sq**2) - 0.5
     return float(out) if out.ndim == 0 else out
 
 
 def _as_real(value: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(value)
+    arr = np.asarray(reject_masked(value, name))
     if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
         raise TypeError(f"`{name}` must hold real numbers; got dtype {arr.dtype}.")
     return arr.astype(np.float64)
@@ -922,6 +925,7 @@ def histogram_kl(
     True
     """
     check_law(law)
+    per_bin = check_bool(per_bin, "per_bin")
     for attr in ("logpdf", "support"):
         if not callable(getattr(law, attr, None)):
             raise TypeError(

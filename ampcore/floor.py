@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_sample_1d, check_finite, check_law, check_positive
+from ._validation import as_real_array, as_sample_1d, check_finite, check_law, check_positive
 from .information import histogram
 
 if TYPE_CHECKING:
@@ -269,12 +269,12 @@ def kl_by_region(table: pd.DataFrame, edges: Sequence[float] | np.ndarray, label
 
     if not isinstance(table, pd.DataFrame) or not {"left", "right", "contribution"} <= set(table.columns):
         raise TypeError("`table` must be the per-bin DataFrame of histogram_kl(..., per_bin=True).")
-    e = np.asarray(edges, dtype=np.float64)
+    e = as_real_array(edges, "edges")
     names = [str(s) for s in labels]
     if e.ndim != 1 or e.size != len(names) + 1:
         raise ValueError(f"`edges` must have len(labels) + 1 = {len(names) + 1} values; got {e.size}.")
-    if np.any(np.diff(e) <= 0):
-        raise ValueError(f"`edges` must be strictly increasing; got {e.tolist()}.")
+    if not np.all(np.diff(e) > 0) or np.isnan(e).any():
+        raise ValueError(f"`edges` must be strictly increasing (no NaN); got {e.tolist()}.")
     mid = 0.5 * (table["left"].to_numpy() + table["right"].to_numpy())
     which = np.searchsorted(e, mid, side="right") - 1
     valid = (which >= 0) & (which < len(names))

@@ -19,6 +19,7 @@ Provenance of the formulas (see the book's legend):
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,18 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import as_sample_1d, check_choice, check_finite, check_law, check_positive
+from ._validation import (
+    as_real_array,
+    as_sample_1d,
+    broadcast,
+    check_bin_precision,
+    check_bool,
+    check_choice,
+    check_finite,
+    check_law,
+    check_law_entropy,
+    check_positive,
+)
 
 __all__ = [
     "Histogram",
@@ -55,12 +67,9 @@ def _log_base(base: float | None) -> float:
 
 
 def _as_counts(counts: ArrayLike) -> np.ndarray:
-    arr = np.asarray(counts)
+    arr = as_real_array(counts, "counts", what="a 1-D array of counts")
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"`counts` must be a non-empty 1-D array; got shape {arr.shape}.")
-    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise TypeError(f"`counts` must hold real numbers; got dtype {arr.dtype}.")
-    arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError("`counts` must be finite and non-negative; got a negative or non-finite entry.")
     if arr.sum() <= 0:
@@ -144,6 +153,7 @@ def histogram(x: ArrayLike, width: float, *, origin: float | None = None) -> His
             f"`width` = {width!r} is too small for data spanning [{xs.min()!r}, {xs.max()!r}] "
             f"from origin {origin!r}: bin indices overflow."
         )
+    check_bin_precision(float(xs.min()), float(xs.max()), origin, width)
     lowest = scaled.min()
     span = scaled.max() - lowest
     if span < 4 * xs.size + 1_000_000:  # O(n) counting when the occupied range is compact
@@ -292,6 +302,8 @@ def nn_entropy(
     (1.4, 1.4)
     """
     xs = np.sort(as_sample_1d(x, "x", min_size=2))
+    dither = check_bool(dither, "dither")
+    gen = normalize_rng(rng)  # checked even when no tie needs it
     n = xs.size
     gaps = np.diff(xs)
     if np.any(gaps == 0):
@@ -305,7 +317,6 @@ def nn_entropy(
                 "ties with a documented uniform jitter."
             )
         w = float(np.median(positive))
-        gen = normalize_rng(rng)
         xs = np.sort(xs + gen.uniform(-w / 2, w / 2, size=n))
         gaps = np.diff(xs)
     left = np.concatenate(([np.inf], gaps))
@@ -334,7 +345,15 @@ def sample_entropy(x: ArrayLike, *, method: str = "nn") -> float:
     from scipy import stats
 
     xs = as_sample_1d(x, "x", min_size=2)
-    return float(stats.differential_entropy(xs, method=method))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy warns and returns nan for too small a sample
+        h = float(stats.differential_entropy(xs, method=method))
+    if not math.isfinite(h):
+        raise ValueError(
+            f"`x` ({xs.size} values, {np.unique(xs).size} distinct) is too small or too tied for "
+            f"method={method!r}: its estimate is {h!r}. Use more values, or method='nn'."
+        )
+    return h
 
 
 def goldilocks_width(n: ArrayLike, m: ArrayLike, h: ArrayLike) -> np.ndarray | float:
@@ -365,17 +384,46 @@ def goldilocks_width(n: ArrayLike, m: ArrayLike, h: ArrayLike) -> np.ndarray | f
     >>> round(float(goldilocks_width(2000, 2, 0.5 * np.log(2 * np.pi * np.e))), 4)
     0.0924
     """
-    n_arr = np.asarray(n, dtype=np.float64)
-    m_arr = np.asarray(m, dtype=np.float64)
-    h_arr = np.asarray(h, dtype=np.float64)
+    n_arr = as_real_array(n, "n")
+    m_arr = as_real_array(m, "m")
+    h_arr = as_real_array(h, "h")
     if np.any(~np.isfinite(n_arr)) or np.any(n_arr < 2):
         raise ValueError(f"`n` must be >= 2; got {n!r}.")
     if np.any(~np.isfinite(m_arr)) or np.any(m_arr <= 0):
         raise ValueError(f"`m` must be finite and > 0; got {m!r}.")
     if np.any(~np.isfinite(h_arr)):
         raise ValueError(f"`h` must be a finite entropy in nats; got {h!r}.")
-    out = np.exp(h_arr) * n_arr ** (-1.0 / m_arr)
+    n_arr, m_arr, h_arr = broadcast(n=n_arr, m=m_arr, h=h_arr)
+    log_width = h_arr - np.log(n_arr) / m_arr
+    _check_width_range(log_width, n_arr, m_arr, h_arr)
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.exp(h_arr) * n_arr ** (-1.0 / m_arr)
+    # e^h or n^(-1/M) alone may overflow or underflow where their product does not
+    out = np.where(np.isfinite(out) & (out > 0), out, np.exp(log_width))
     return float(out) if out.ndim == 0 else out
+
+
+# ln of the smallest and largest normal float64: a width outside them is 0, subnormal or inf
+_LOG_TINY, _LOG_HUGE = math.log(np.finfo(np.float64).tiny), math.log(np.finfo(np.float64).max)
+
+
+def _check_width_range(log_width: np.ndarray, n: np.ndarray, m: np.ndarray, h: np.ndarray) -> None:
+    """``ln Δ = h − ln(n)/M`` must give a normal float64 width: name the M that would."""
+    bad = ~((log_width > _LOG_TINY) & (log_width < _LOG_HUGE))
+    if not np.any(bad):
+        return
+    i = int(np.flatnonzero(bad.ravel())[0])
+    nv, mv, hv = float(n.ravel()[i]), float(m.ravel()[i]), float(h.ravel()[i])
+    if log_width.ravel()[i] <= _LOG_TINY:
+        limit = math.log(nv) / (hv - _LOG_TINY)
+        raise ValueError(
+            f"`m` = {mv!r} is too small for n = {nv:g} and entropy h = {hv:.4g} nats: the width "
+            f"e^h n^(-1/m) underflows float64 (e^{log_width.ravel()[i]:.4g}); use m >= {limit:.4g}."
+        )
+    raise ValueError(
+        f"the width e^h n^(-1/m) overflows float64 for n = {nv:g}, m = {mv!r} and `h` = {hv!r} nats "
+        f"(e^{log_width.ravel()[i]:.4g}); `h` must be below {_LOG_HUGE + math.log(nv) / mv:.4g}."
+    )
 
 
 def bin_width(
@@ -418,15 +466,11 @@ def bin_width(
     if h is not None and law is not None:
         raise ValueError("Give at most one of `h` and `law`; got both.")
     if h is None and law is not None:
-        check_law(law)
-        h = float(law.entropy())
-        if not math.isfinite(h):
-            raise ValueError(f"`law` must have a finite differential entropy; got {h!r}.")
+        h = check_law_entropy(law)
     elif h is None:
         h = sample_entropy(xs, method=method)
     else:
-        if isinstance(h, bool) or not isinstance(h, (int, float, np.floating, np.integer)) or not math.isfinite(h):
-            raise ValueError(f"`h` must be a finite entropy in nats; got {h!r}.")
+        h = check_finite(h, "h")
     width = float(goldilocks_width(xs.size, m, float(h)))
     return check_positive(width, "width")
 

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import as_sample_1d, check_finite, check_int, check_law, check_positive
+from ._validation import as_sample_1d, check_finite, check_int, check_law, check_memory, check_positive
 
 __all__ = ["Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference"]
 
@@ -361,6 +361,7 @@ class Reference:
         """
         check_law(law)
         size = check_int(size, "size", minimum=2)
+        check_memory(24 * size, name="size", value=size, what=f"{size:.3g} reference events (draws, sorted copy, 8 bytes each)")
         sample = np.sort(np.asarray(law.rvs(size=size, random_state=normalize_rng(rng)), dtype=np.float64))
         return cls(law=law, sample=sample, name=name)
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_positive_sample, check_positive
+from ._validation import as_positive_sample, check_bool, check_positive
 from .divergence import histogram_kl
 from .laws import LogLaw
 
@@ -69,4 +69,5 @@ def log_floor(x: ArrayLike, width: float, *, law: Any, origin: float | None = No
     """
     xs = as_positive_sample(x)
     width = check_positive(width, "width")
+    per_bin = check_bool(per_bin, "per_bin")
     return histogram_kl(np.log(xs), width, origin=origin, law=LogLaw(law), per_bin=per_bin)

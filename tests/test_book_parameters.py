@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ampcore.book.parameters import (
     ChapterSpec,
@@ -250,3 +253,73 @@ class TestCheckParameters:
         exec(CELL, namespace)  # inherits this module's future flags
         assert namespace["__annotations__"]["N"] == "'int in [2, 1_000_000]'"
         assert check_parameters(namespace) == chapter_spec(_notebook(CELL)).defaults()
+
+
+# --- issue 13: what the user typed is what runs; the book's own rules refuse out-of-range values --
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+PARSE_REFUSED = [
+    ("[1,,2]", "list[int]", "empty"),
+    ("[,]", "list[int]", "a list of integers"),
+    ("1e-400", "float", "smallest normal"),
+    ("1e-310", "float", "smallest normal"),
+    ("1e400", "float", "largest float64"),
+    ("1__0", "int", "an integer"),
+    ("١٢", "int", "an integer"),
+    ("²", "int", "an integer"),
+    ("0x10", "int", "an integer"),
+    ("2.5", "int", "an integer"),
+    ("1e99999999", "int", "at most"),
+    ("on", "bool", "true or false"),
+    ("", "float", "a number"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "match"), PARSE_REFUSED, ids=[f"{t!r}-{k}" for t, k, _ in PARSE_REFUSED])
+def test_parse_refuses_what_would_not_run_as_typed(text, kind, match):
+    with pytest.raises(ParameterError, match=match):
+        parse_value(text, kind, name="p")
+
+
+def test_parse_is_exact():
+    assert parse_value("12345678901234567890e0", "int") == 12345678901234567890
+    assert parse_value("010", "int") == 10 and parse_value("1.5e3", "int") == 1500
+    assert parse_value("[1, 2,]", "list[int]") == [1, 2]
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.integers(-(10**40), 10**40))
+def test_integers_round_trip(value):
+    assert parse_value(str(value), "int") == value
+    assert parse_value(f"{value}e0", "int") == value
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: v == 0 or abs(v) >= 2.2250738585072014e-308))
+def test_floats_round_trip(value):
+    assert parse_value(repr(value), "float") == value
+
+
+def _bounded():
+    for path in CHAPTERS:
+        for name, spec in chapter_spec(path).parameters.items():
+            if spec.low is not None and spec.kind in ("int", "float", "list[int]", "list[float]"):
+                yield path.stem, name, spec
+
+
+BOUNDED = list(_bounded())
+
+
+@pytest.mark.parametrize(("chapter", "name", "spec"), BOUNDED, ids=[f"{c}-{n}" for c, n, _ in BOUNDED])
+def test_every_bounded_chapter_parameter_refuses_both_sides(chapter, name, spec):
+    """`ampcore chapter run` checks these before any kernel starts (ChapterSpec.check)."""
+    full = chapter_spec(ROOT / "notebooks" / f"{chapter}.ipynb")
+    integer = spec.kind in ("int", "list[int]")
+    below = spec.low - 1 if integer else spec.low - max(abs(spec.low), 1) * 1e-3
+    above = spec.high + 1 if integer else spec.high + max(abs(spec.high), 1) * 1e-3
+    for bad in (below, above):
+        value = [int(bad) if integer else bad] if spec.kind.startswith("list") else (int(bad) if integer else bad)
+        with pytest.raises(ParameterError, match=f"`{name}"):
+            full.check({name: value})

@@ -404,6 +404,7 @@ def test_chapter_run_writes_notebook_and_html_not_the_source(chapter_runs) -> No
     text = html.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html") and "N_G = 80" in text
     assert "Executing" in proc.stderr  # papermill's progress bar
+    assert "without encryption" not in proc.stderr  # the kernel ran over IPC (ampcore.book.kernels)
     if (work / "book" / "_static" / "mathjax" / "tex-svg.js").is_file():  # offline: embedded, not the CDN's
         assert "cdnjs.cloudflare.com/ajax/libs/mathjax" not in text and "window.MathJax" in text
     umask = os.umask(0)
@@ -426,3 +427,173 @@ def test_failing_chapter_leaves_nothing_behind(chapter_runs) -> None:
     _one_line_error(proc, 1, "chapter tiny failed", "RuntimeError", "thirteen is unlucky", only_line=False)
     assert _files(work) - before <= {"runs"}  # the runs/ parent may stay; no run folder, no file
     assert not list((work / "runs").glob("*")) if (work / "runs").exists() else True
+
+
+# --- never destroy the user's data; every input through the API's checks (issue 13 §2, §3) -------
+
+
+def _inputs(folder: Path) -> None:
+    """Bad .npy inputs, one per class the API refuses (the CLI used to convert some silently)."""
+    rng = np.random.default_rng(3)
+    np.save(folder / "complex.npy", rng.normal(size=50) + 1j)
+    np.save(folder / "bools.npy", rng.normal(size=50) > 0)
+    np.save(folder / "structured.npy", np.zeros(5, dtype=[("a", "f8"), ("b", "i4")]))
+    np.save(folder / "scalar.npy", np.float64(3.0))
+    np.save(folder / "huge_ints.npy", np.arange(50, dtype=np.int64) * 2**55)
+    np.save(folder / "dates.npy", np.array(["2020-01-01"] * 5, dtype="datetime64[D]"))
+    np.save(folder / "texts.npy", np.array(["1.0", "2.0"]))
+    np.save(folder / "objects.npy", np.array([1.0, None], dtype=object), allow_pickle=True)
+    (folder / "complex.txt").write_text("1+2j\n3\n")
+    (folder / "truncated.npy").write_bytes((folder / "x.npy").read_bytes()[:100])
+
+
+AMP = ["amplify", "--gain", "5", "--m", "2"]
+DATA = [
+    # (arguments, exit code, words of the one-line message)
+    ([*AMP, "x.npy", "-o", "x.npy"], 2, ["refusing", "is the input"]),
+    ([*AMP, "x.npy", "-o", "./x.npy"], 2, ["refusing", "is the input"]),
+    ([*AMP, "x.npy", "-o", "notebooks/../x.npy"], 2, ["refusing", "is the input"]),
+    ([*AMP, "x.npy", "-o", "ABS/x.npy"], 2, ["refusing", "is the input"]),
+    ([*AMP, "x.npy", "-o", "link.npy"], 2, ["refusing", "is the input"]),
+    ([*AMP, "x.npy", "-o", "hard.npy"], 2, ["refusing", "is the input"]),
+    ([*AMP, "x.npy", "-o", "x.npy", "--force"], 2, ["refusing", "is the input"]),
+    ([*AMP, "link.npy", "-o", "x.npy", "--force"], 2, ["refusing", "is the input"]),
+    ([*AMP, "x.npy", "-o", "y.npy"], 2, ["y.npy", "exists", "--force"]),
+    ([*AMP, "complex.npy", "-o", "out.npy"], 1, ["complex.npy", "real-valued", "complex"]),
+    ([*AMP, "bools.npy", "-o", "out.npy"], 1, ["bools.npy", "booleans"]),
+    ([*AMP, "structured.npy", "-o", "out.npy"], 1, ["structured.npy", "real numbers"]),
+    ([*AMP, "scalar.npy", "-o", "out.npy"], 1, ["scalar.npy", "1-D", "shape ()"]),
+    ([*AMP, "huge_ints.npy", "-o", "out.npy"], 1, ["huge_ints.npy", "2**53"]),
+    ([*AMP, "dates.npy", "-o", "out.npy"], 1, ["dates.npy", "real numbers"]),
+    ([*AMP, "texts.npy", "-o", "out.npy"], 1, ["texts.npy", "real numbers"]),
+    ([*AMP, "objects.npy", "-o", "out.npy"], 1, ["objects.npy", "not a numeric array"]),
+    ([*AMP, "complex.txt", "-o", "out.npy"], 1, ["complex.txt", "not a numeric array"]),
+    ([*AMP, "truncated.npy", "-o", "out.npy"], 1, ["truncated.npy", "not a numeric array"]),
+    (["kld", "x.npy", "complex.npy"], 1, ["complex.npy", "real-valued"]),
+    (["kld", "bools.npy", "y.npy"], 1, ["bools.npy", "booleans"]),
+    (["amplify", "x.npy", "--gain", "1000000000000", "--m", "2", "-o", "big.npy"], 1, ["`gain`", "memory", "gencopy_chunks"]),
+    (["amplify", "x.npy", "--gain", "5", "--m", "1e-300", "-o", "out.npy"], 1, ["`m`", "too small"]),
+    (["bound", "1e300", "--m-gen", "30"], 2, ["overflows"]),
+    (["chapter", "run", "tiny", "--notebooks", "notebooks", "-o", "notebooks/sub"], 1, ["refusing", "inside its folder"]),
+    (["chapter", "run", "tiny", "--notebooks", "notebooks", "-o", "notebooks/run.ipynb"], 1, ["refusing", "inside its folder"]),
+    (["chapter", "run", "tiny", "--notebooks", "notebooks", "-o", "./notebooks/../notebooks/x/y.ipynb"], 1, ["refusing"]),
+    (["chapter", "run", "tiny", "--notebooks", "notebooks", "-o", "old"], 2, ["old/01_tiny.ipynb", "exists", "--force"]),
+    (["chapter", "run", "tiny", "--notebooks", "notebooks", "-p", "gains", "[1,,2]"], 2, ["`gains[1]`", "empty"]),
+    (["chapter", "run", "tiny", "--notebooks", "notebooks", "-p", "M", "1e-400"], 2, ["`M`", "smallest normal"]),
+    (["chapter", "run", "tiny", "--notebooks", "notebooks", "-p", "M", "1e-3"], 2, ["`M`", "[0.5, 10]", "0.001"]),
+    (["chapter", "run", "tiny", "--notebooks", "notebooks", "-p", "N", "1000000000000000000"], 2, ["`N`", "[2, 1000]"]),
+]
+
+
+@pytest.fixture
+def data_work(work: Path) -> Path:
+    _inputs(work)
+    (work / "link.npy").symlink_to("x.npy")
+    os.link(work / "x.npy", work / "hard.npy")
+    (work / "old").mkdir()
+    (work / "old" / "01_tiny.ipynb").write_text("the user's earlier run")
+    return work
+
+
+@pytest.mark.parametrize(("args", "code", "needles"), DATA, ids=[" ".join(a) for a, _, _ in DATA])
+def test_data_is_never_destroyed_nor_converted(cli, data_work: Path, monkeypatch: pytest.MonkeyPatch, args, code, needles) -> None:
+    import ampcore.book.runner
+
+    monkeypatch.setenv("AMPCORE_MEMORY_LIMIT", "2G")
+    monkeypatch.setattr(ampcore.book.runner, "execute_chapter", _no_kernel)
+    args = [a.replace("ABS", str(data_work)) for a in args]
+    before = {p: p.read_bytes() for p in data_work.rglob("*") if p.is_file()}
+    proc = cli(*args, cwd=data_work)
+    _one_line_error(proc, code, *needles)
+    after = {p: p.read_bytes() for p in data_work.rglob("*") if p.is_file()}
+    assert after == before, "the command changed or left files"
+
+
+def _no_kernel(*args, **kwargs):
+    raise AssertionError("a kernel was started although the command line is refused")
+
+
+def test_force_replaces_keeping_the_mode_and_links(cli, data_work: Path) -> None:
+    target = data_work / "y.npy"
+    target.chmod(0o640)
+    proc = cli(*AMP, "x.npy", "-o", "y.npy", "--force", "--seed", "1", cwd=data_work)
+    assert proc.returncode == 0, proc.stderr
+    assert target.stat().st_mode & 0o777 == 0o640 and np.load(target).size == 2500
+    (data_work / "to_y.npy").symlink_to("y.npy")
+    proc = cli(*AMP, "x.txt", "-o", "to_y.npy", "--force", "--seed", "1", cwd=data_work)
+    assert proc.returncode == 0, proc.stderr
+    assert (data_work / "to_y.npy").is_symlink() and np.load(target).size == 1000  # written through the link
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert not list(data_work.glob(".*partial*"))
+
+
+def test_the_books_chapters_refuse_out_of_range_values_before_a_kernel(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's examples, on the real chapters: refused in one line, no kernel started."""
+    import ampcore.book.runner
+
+    monkeypatch.setattr(ampcore.book.runner, "execute_chapter", _no_kernel)
+    files = _files(ROOT / "notebooks")
+    for args, needles in [
+        (["chapter", "run", "question", "-p", "N", "1000000000000000000"], ["`N`", "100_000"]),
+        (["chapter", "run", "normal", "-p", "N", "3"], ["`N`", "[100,"]),
+        (["chapter", "run", "normal", "-p", "k", "5000"], ["`k`"]),
+        (["chapter", "run", "normal", "-p", "seed", "010", "-p", "N", "50"], ["`N`"]),
+        (["chapter", "run", "question", "-o", "notebooks/04_normal.html"], ["refusing", "notebooks"]),
+    ]:
+        proc = cli(*args, cwd=ROOT)
+        _one_line_error(proc, 1 if "-o" in args else 2, *needles)
+    assert _files(ROOT / "notebooks") == files
+
+
+def test_values_are_parsed_by_declared_type(work: Path) -> None:
+    from ampcore.book.runner import find_chapters
+    from ampcore.cli import _check_chapter_parameters
+
+    chapter = find_chapters(work / "notebooks")[0]
+    assert _check_chapter_parameters(chapter, [["N", "010"], ["M", "2.5e0"], ["gains", "[1, 2,]"]]) == {
+        "N": 10, "M": 2.5, "gains": [1, 2]}
+    assert _check_chapter_parameters(chapter, [["N", "1.5e2"]]) == {"N": 150}
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import importlib
+
+    entry = importlib.import_module("ampcore.__main__")
+    real_import = builtins.__import__
+
+    def interrupted(name, *args, **kwargs):
+        if name == "cli" or name.endswith(".cli") or name == "ampcore.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "ampcore.cli")
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    assert entry.main() == 130
+    assert capsys.readouterr().err == "ampcore: interrupted\n"
+
+
+def test_sigterm_in_process_unwinds_like_ctrl_c(cli, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handler main() installs: SIGTERM raises Terminated where the command is, the output's
+    partial file is removed by the same `finally` as for Ctrl-C, exit 143, one line."""
+    import signal as signals
+
+    import ampcore.cli as command
+
+    def write_then_sigterm(path, sample):
+        with command._atomic(path) as tmp:
+            tmp.write_bytes(b"half")
+            os.kill(os.getpid(), signals.SIGTERM)
+
+    monkeypatch.setattr(command, "_write_sample", write_then_sigterm)
+    before = signals.getsignal(signals.SIGTERM)
+    proc = cli(*AMP, "x.npy", "-o", "fresh.npy", cwd=work)
+    _one_line_error_like(proc, 143, "terminated by SIGTERM")
+    assert not (work / "fresh.npy").exists() and not list(work.glob(".*partial*"))
+    assert signals.getsignal(signals.SIGTERM) == before  # restored after the command
+
+
+def _one_line_error_like(proc, code: int, needle: str) -> None:
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("ampcore: ") and needle in lines[0], proc.stderr

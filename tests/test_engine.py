@@ -346,7 +346,11 @@ class TestRunTrials:
 
     def test_fingerprint(self):
         ref = Reference.draw(NORMAL, 100, rng=0)
-        assert fingerprint(ref) == ref.fingerprint
+        # the law in canonical form, then the size and the data's hash (as Reference.fingerprint)
+        assert fingerprint(ref) == "norm(0, 1):" + ref.fingerprint.split(":", 1)[1]
+        assert fingerprint(Reference.draw(stats.norm(0.0, 1.0), 100, rng=0)) == fingerprint(ref)
+        assert fingerprint(stats.norm()) == fingerprint(stats.norm(loc=0, scale=1.0)) == "norm(0, 1)"
+        assert fingerprint(2.0) == fingerprint(2) == "2" and fingerprint(np.arange(3)) == fingerprint(np.arange(3.0))
         assert fingerprint({"b": NORMAL, "a": [1, np.arange(3)]}) == fingerprint({"a": [1, np.arange(3)], "b": NORMAL})
         assert fingerprint(np.arange(3)) != fingerprint(np.arange(3) + 1)
         assert fingerprint(stats.norm(0, 2)) != fingerprint(NORMAL)
@@ -592,6 +596,9 @@ def dask_client():
     # stops without warnings under filterwarnings=error (checked); add targeted ones if that changes.
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+        # the scheduler's HTTP server (health routes) on a free port: a fixed 8787 is often taken
+        # on a shared machine, and the warning about it is an error here
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     )
     client = distributed.Client(cluster, set_as_default=False)
     try:
@@ -639,3 +646,27 @@ class TestDask:
             rows = store.rows()
         assert len(rows) == 16
         assert all(first[key] == at for key, _, at, _ in rows if key in first)
+
+
+# --- canonical trial keys (issue 13 §4) ----------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ampcore.studies.store import trial_key  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.integers(-(10**30), 10**30), st.floats(allow_nan=False, allow_infinity=False)))
+def test_an_integer_valued_float_and_the_integer_are_one_key(value):
+    as_float = Trial.make(law="a", n=10, gain=float(value), pair=(float(value), 1)).key()
+    if float(value).is_integer():
+        as_int = Trial.make(law="a", n=10, gain=int(float(value)), pair=(int(float(value)), 1)).key()
+        assert trial_key(as_float) == trial_key(as_int)
+    assert trial_key(as_float) == trial_key(Trial.make(law="a", n=10.0, gain=float(value), pair=[float(value), 1.0]).key())
+
+
+def test_keys_of_equal_values_agree():
+    a = Trial.make(law="a", n=10, m=2.0, g=np.int64(3), v=np.float32(0.5), none=float("nan"))
+    b = Trial.make(law="a", n=10, m=2, g=3, v=0.5, none=None)
+    assert trial_key(a.key()) == trial_key(b.key()) and trial_key(Trial.make(law="a", n=10, z=-0.0).key()) == trial_key(Trial.make(law="a", n=10, z=0).key())

@@ -110,7 +110,7 @@ def test_core_modules_are_the_listed_ones():
     assert found == sorted([*CORE_MODULES, "cli"])
     assert STUDY_MODULES == ["calibration", "collapse", "engine", "exponent", "floors", "gain", "neighbours",
                              "reamplification", "resolution", "results", "store"]
-    assert BOOK_MODULES == ["parameters", "plotting", "records", "runner", "teaching"]
+    assert BOOK_MODULES == ["kernels", "parameters", "plotting", "records", "runner", "teaching"]
 
 
 def test_the_core_reexports_exactly_its_modules_public_names():

@@ -11,6 +11,10 @@ when a notebook has run through without an error, writes it as an executed noteb
 * ``make book`` seeds the book's execution cache with it (``tools/seed_cache.py``),
 
 as long as neither the notebook's code nor ampcore changed since (the fingerprint says so).
+
+It also makes nbval's kernels run over IPC, like every other kernel of the project
+(:mod:`ampcore.book.kernels`): ``--nbval-current-env`` builds its kernelspec in memory, without
+the venv's kernel.json, so the IPC provisioner is made jupyter_client's default here.
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ import pytest
 
 _OUTPUTS: dict[Path, dict[int, tuple[list[Any], int | None]]] = defaultdict(dict)
 _FAILED: set[Path] = set()
+
+
+def pytest_configure(config: Any) -> None:
+    from ampcore.book.kernels import set_default_provisioner
+
+    set_default_provisioner()
 
 
 def _folder() -> Path:

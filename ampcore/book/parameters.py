@@ -24,12 +24,14 @@ is a float), so what the user typed is what runs.
 from __future__ import annotations
 
 import ast
+import decimal
 import io
 import json
 import math
 import numbers
 import operator
 import re
+import sys
 import tokenize
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -214,7 +216,10 @@ class ParameterSpec:
                     raise wrong
             out = int(float(value)) if not isinstance(value, numbers.Integral) else int(value)
         else:
-            out = float(value)
+            try:
+                out = float(value)
+            except OverflowError:
+                raise ParameterError(f"`{label}` must be finite; got an integer beyond float64 ({_describe(value)}).") from None
             if not math.isfinite(out):
                 raise ParameterError(f"`{label}` must be finite; got {out!r}.")
         if self.choices is not None and out not in self.choices:
@@ -234,11 +239,30 @@ def _fmt(value: Any) -> str:
     return f"{value:,}".replace(",", "_") if isinstance(value, int) and abs(value) >= 10_000 else str(value)
 
 
+_DIGITS = r"[0-9](?:_?[0-9])*"  # ASCII digits, single underscores between them (as Python's literals)
+_INT_TEXT = re.compile(rf"[+-]?{_DIGITS}")
+_NUMBER_TEXT = re.compile(rf"[+-]?(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?[0-9]+)?")
+# the largest power of ten an integer parameter may be written with (1e300 is fine; 1e1000000 is
+# refused before Python builds a million-digit integer)
+_MAX_EXPONENT = 4000
+
+
 def parse_value(text: str, kind: str, *, name: str = "value") -> Any:
     """Turn the text of ``-p NAME VALUE`` into a value of type `kind` (no YAML guessing).
 
-    Integers are decimal (``010`` is 10, ``1_000`` is 1000, ``1e3`` is 1000); numbers accept
-    ``1e-3``; booleans ``true/false/yes/no/1/0``; lists are ``[1, 10, 100]`` or ``1,10,100``.
+    What was typed is what runs, or the text is refused:
+
+    * integers are decimal (``010`` is 10, ``1_000`` is 1000) and may use an exponent when the
+      value is a whole number (``1e3`` and ``1.5e3`` are 1000 and 1500, computed exactly:
+      ``12345678901234567890e0`` stays that integer); ``2.5`` is refused;
+    * numbers accept ``1e-3``, ``.5``, ``inf`` and ``nan`` (the rule then refuses the last two);
+      a non-zero text that float64 would turn into 0 or a subnormal (``1e-400``) or into
+      infinity (``1e400``) is refused;
+    * booleans are ``true/false/yes/no/1/0`` (any case);
+    * lists are ``[1, 10, 100]`` or ``1,10,100``; an empty element (``[1,,2]``) is refused, one
+      trailing comma is allowed.
+
+    Only ASCII digits are read.
 
     Examples
     --------
@@ -249,13 +273,19 @@ def parse_value(text: str, kind: str, *, name: str = "value") -> Any:
     """
     if kind not in _TYPES:
         raise ValueError(f"`kind` must be one of {', '.join(_TYPES)}; got {kind!r}.")
+    if not isinstance(text, str):
+        raise TypeError(f"`{name}`: the value to parse must be a text; got {type(text).__name__}.")
     text = text.strip()
     bad = ParameterError(f"`{name}` must be {_KIND_WORDS[kind]}; got {text!r}.")
     if kind.startswith("list["):
         inner = text[1:-1] if text.startswith("[") and text.endswith("]") else text
-        parts = [p.strip() for p in inner.split(",") if p.strip()]
-        if not parts:
+        parts = [p.strip() for p in inner.split(",")]
+        if len(parts) > 1 and parts[-1] == "":
+            parts = parts[:-1]  # one trailing comma, as in a Python list
+        if not any(parts):
             raise ParameterError(f"`{name}` must be {_KIND_WORDS[kind]}; got {text!r}.")
+        if "" in parts:
+            raise ParameterError(f"`{name}[{parts.index('')}]` is empty in {text!r}; remove the extra comma.")
         return [parse_value(p, kind[5:-1], name=f"{name}[{i}]") for i, p in enumerate(parts)]
     if kind == "str":
         return text
@@ -266,16 +296,27 @@ def parse_value(text: str, kind: str, *, name: str = "value") -> Any:
         if lowered in ("false", "no", "0"):
             return False
         raise bad
-    if not re.fullmatch(r"[+-]?(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?inf|nan", text.lower()):
+    if kind == "float" and text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        return float(text)
+    if kind == "int" and _INT_TEXT.fullmatch(text):
+        return int(text.replace("_", ""), 10)
+    if not _NUMBER_TEXT.fullmatch(text):
         raise bad
-    number = float(text.replace("_", ""))
+    exact = decimal.Decimal(text.replace("_", ""))
     if kind == "int":
-        digits = text.replace("_", "").lstrip("+-")
-        if digits.isdigit():
-            return int(text.replace("_", ""), 10)
-        if not (math.isfinite(number) and number.is_integer()):
+        if exact.adjusted() > _MAX_EXPONENT:
+            raise ParameterError(f"`{name}` must be {_KIND_WORDS[kind]} of at most {_MAX_EXPONENT} digits; got {text!r}.")
+        if exact != exact.to_integral_value():
             raise bad
-        return int(number)
+        return int(exact)
+    number = float(exact)
+    if math.isinf(number):
+        raise ParameterError(f"`{name}` = {text!r} is beyond the largest float64 (1.8e308).")
+    if exact != 0 and abs(number) < sys.float_info.min:
+        raise ParameterError(
+            f"`{name}` = {text!r} is below the smallest normal float64 (2.2e-308): it would run as "
+            f"{number!r}, not as typed."
+        )
     return number
 
 

@@ -177,7 +177,8 @@ def execute_chapter(
     notebook : path
         The source chapter (never written to).
     output : path
-        Where the executed notebook goes; must not be the source, and its folder must exist.
+        Where the executed notebook goes; must not be the source nor anywhere under the chapter
+        folder (nbval would collect it), and its folder must exist.
     parameters : mapping, optional
         New values; every name must be one of the chapter's parameters and pass its rule
         (checked before the kernel starts).
@@ -190,20 +191,33 @@ def execute_chapter(
     -------
     dict
         The chapter's ``record`` payloads (see :func:`ampcore.book.records.read_records`).
+
+    Notes
+    -----
+    The kernel runs over IPC, not TCP (:mod:`ampcore.book.kernels`), and when it stops —
+    finished, failed, or interrupted by Ctrl-C or SIGTERM in the caller — every process it
+    started is ended.
     """
     import papermill
+
+    from .kernels import IPCAsyncKernelManager
 
     source = Path(notebook).resolve()
     target = Path(output).resolve()
     if target == source:
         raise ValueError(f"`output` must not be the source notebook {str(source)!r}; choose another path.")
+    if target.is_relative_to(source.parent):
+        raise ValueError(
+            f"`output` must not be under the chapter folder {str(source.parent)!r} (nbval would collect "
+            f"it as a chapter); got {str(target)!r}."
+        )
     if not target.parent.is_dir():
         raise FileNotFoundError(f"The output folder {str(target.parent)!r} does not exist.")
     params = dict(parameters or {})
     chapter_spec(source).check(params)
     papermill.execute_notebook(
         str(source), str(target), parameters=params, kernel_name="python3", progress_bar=progress,
-        cwd=str(source.parent), execution_timeout=timeout,
+        cwd=str(source.parent), execution_timeout=timeout, kernel_manager_class=IPCAsyncKernelManager,
     )
     return read_records(target)
 

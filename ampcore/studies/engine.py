@@ -24,12 +24,20 @@ Provenance: no formula here (execution only).
 
 from __future__ import annotations
 
+import ast
+import collections
 import hashlib
 import itertools
 import math
 import multiprocessing
 import numbers
 import os
+import signal
+import sys
+import threading
+import time
+import types
+import warnings
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -38,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_bool, check_int, check_memory, check_positive
 from ..laws import Reference, law_fingerprint
 
 __all__ = [
@@ -49,6 +57,7 @@ __all__ = [
     "trial_threads",
     "connect_dask",
     "fingerprint",
+    "check_grid_size",
 ]
 
 DEFAULT_SEED = 20250101
@@ -56,6 +65,11 @@ DEFAULT_SEED = 20250101
 
 # Grids with fewer trials than this run in-process by default: a process pool costs ~1 s to start.
 _MIN_POOL_TASKS = 8
+# Memory a trial costs while a study holds it: the Trial (~650 bytes), its rows (~600), their
+# share of the result frame and of the store keys (measured with tracemalloc on a gain grid).
+_BYTES_PER_TRIAL = 2048
+# Seconds between looks at the store for trials another sweep is computing.
+_POLL = 0.5
 # In run_trials' own pool workers: the context installed once per worker, and one thread per
 # trial (the processes already use every core).
 _WORKER_CONTEXT: dict[str, Any] = {}
@@ -91,11 +105,15 @@ def _canonical(value: Any) -> Any:
 
 
 def _key_value(value: Any) -> Any:
-    """The store form of a value: an integer-valued float and the integer are the same trial."""
+    """The store form of a value: an integer-valued float and the integer are the same trial.
+
+    Every integer-valued float maps to the integer it equals exactly (``2.0`` → 2, ``-0.0`` → 0,
+    ``1e16`` → 10**16), so two values that compare equal get the same key; NaN is None.
+    """
     if isinstance(value, float):
         if math.isnan(value):
             return None
-        if value.is_integer() and abs(value) < 2**53:
+        if value.is_integer():
             return int(value)
     if isinstance(value, tuple):
         return [_key_value(v) for v in value]
@@ -135,19 +153,28 @@ class Trial:
     seed: int = DEFAULT_SEED
     values: tuple[tuple[str, Any], ...] = ()
 
+    def __post_init__(self) -> None:
+        # the same checks as make(), so that Trial(...) built directly is a valid trial too
+        if not isinstance(self.law, str) or not self.law:
+            raise TypeError(f"`law` must be a non-empty string (the law's name); got {self.law!r}.")
+        object.__setattr__(self, "n", check_int(self.n, "n", minimum=1))
+        object.__setattr__(self, "replicate", check_int(self.replicate, "replicate", minimum=0))
+        object.__setattr__(self, "seed", check_int(self.seed, "seed", minimum=0))
+        try:
+            pairs = dict(self.values)
+        except (TypeError, ValueError):
+            raise TypeError(f"`values` must be (name, value) pairs; got {self.values!r}.") from None
+        if not all(isinstance(name, str) and name for name in pairs):
+            raise TypeError(f"`values` names must be non-empty strings; got {list(pairs)!r}.")
+        reserved = {"law", "n", "replicate", "seed"} & set(pairs)
+        if reserved:
+            raise TypeError(f"{sorted(reserved)} are trial fields, not values.")
+        object.__setattr__(self, "values", tuple(sorted((name, _canonical(v)) for name, v in pairs.items())))
+
     @classmethod
     def make(cls, *, law: str, n: int, replicate: int = 0, seed: int = DEFAULT_SEED, **values: Any) -> Trial:
         """A trial from keyword values (checked and canonicalised)."""
-        if not isinstance(law, str) or not law:
-            raise TypeError(f"`law` must be a non-empty string (the law's name); got {law!r}.")
-        n = check_int(n, "n", minimum=1)
-        replicate = check_int(replicate, "replicate", minimum=0)
-        seed = check_int(seed, "seed", minimum=0)
-        reserved = {"law", "n", "replicate", "seed"} & set(values)
-        if reserved:
-            raise TypeError(f"{sorted(reserved)} are trial fields, not values.")
-        items = tuple(sorted((name, _canonical(v)) for name, v in values.items()))
-        return cls(law=law, n=n, replicate=replicate, seed=seed, values=items)
+        return cls(law=law, n=n, replicate=replicate, seed=seed, values=tuple(values.items()))
 
     def __getitem__(self, name: str) -> Any:
         for key, value in self.values:
@@ -239,11 +266,33 @@ def grid(
     for a, col in zip(names, columns):
         if not col:
             raise ValueError(f"`{a}` must hold at least one value; got an empty list.")
+    check_grid_size(law=len(laws), n=len(ns), replicates=replicates, **{a: len(c) for a, c in zip(names, columns)})
     trials = []
     for law_value, n_value, *combo in itertools.product(laws, ns, *columns):
         for r in range(replicates):
             trials.append(Trial.make(law=law_value, n=n_value, replicate=r, seed=seed, **dict(zip(names, combo))))
     return trials
+
+
+def check_grid_size(**counts: int) -> int:
+    """The number of trials of a grid with these axis lengths, refused if it cannot be held.
+
+    Each trial and its rows cost about 2 kB while a study holds them; a grid that would need
+    more memory than the machine has (:func:`ampcore._validation.available_memory`) raises
+    ``MemoryError`` naming the longest axis, before any trial is built.
+
+    Examples
+    --------
+    >>> check_grid_size(law=2, n=3, replicates=5)
+    30
+    """
+    total = math.prod(counts.values())
+    name = max(counts, key=lambda a: counts[a])
+    check_memory(total * _BYTES_PER_TRIAL, name=name, value=counts[name],
+                 what=f"a grid of {total:.3g} trials (" + " x ".join(f"{a} {c}" for a, c in counts.items())
+                 + f", about {_BYTES_PER_TRIAL} bytes a trial with its rows)",
+                 hint="Split the grid into smaller runs (one store holds them all).")
+    return total
 
 
 def trial_threads() -> int:
@@ -255,23 +304,46 @@ def trial_threads() -> int:
     return -1 if _THREADS is None else _THREADS
 
 
+def _law_key(law: Any) -> str:
+    """A law's fingerprint in canonical form: ``norm()``, ``norm(0, 1)`` and ``norm(0.0, 1.0)`` agree.
+
+    A frozen scipy law is written with all its parameters resolved (shapes, loc, scale) and
+    integer-valued floats as integers; any other law by :func:`ampcore.laws.law_fingerprint`.
+    """
+    dist = getattr(law, "dist", None)
+    parse = getattr(dist, "_parse_args", None)
+    if callable(parse) and hasattr(law, "args"):
+        try:
+            shapes, loc, scale = parse(*law.args, **getattr(law, "kwds", {}))
+        except (TypeError, ValueError):  # pragma: no cover - a law scipy itself cannot read
+            return law_fingerprint(law)
+        values = [_key_value(float(v)) for v in (*np.ravel(shapes), loc, scale)]
+        return f"{getattr(dist, 'name', type(law).__name__)}{tuple(values)!r}"
+    return law_fingerprint(law)
+
+
 def fingerprint(value: Any) -> str:
     """A short text that identifies a context object for the store key.
 
-    References and arrays by a hash of their data, laws by their parameters
-    (:func:`ampcore.laws.law_fingerprint`), mappings and sequences element by element, other
-    values by ``repr``.
+    References and arrays by a hash of their data (numbers as float64, so an integer array and
+    the equal float array agree), laws by their parameters in canonical form, numbers as
+    :meth:`Trial.key` writes them (``2.0`` and ``2`` agree), mappings and sequences element by
+    element, other values by ``repr``.
     """
     if isinstance(value, Reference):
-        return value.fingerprint
+        digest = hashlib.sha256(value.sample.tobytes()).hexdigest()[:20]
+        return f"{_law_key(value.law)}:{value.size}:{digest}"
     if isinstance(value, np.ndarray):
-        return f"array{value.shape}:{hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()[:20]}"
+        data = value.astype(np.float64) if value.dtype != object and np.issubdtype(value.dtype, np.number) and not np.iscomplexobj(value) else value
+        return f"array{value.shape}:{hashlib.sha256(np.ascontiguousarray(data).tobytes()).hexdigest()[:20]}"
     if isinstance(value, Mapping):
         return "{" + ",".join(f"{k!r}:{fingerprint(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(fingerprint(v) for v in value) + "]"
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        return repr(_key_value(float(value)) if not isinstance(value, numbers.Integral) else int(value))
     if callable(getattr(value, "rvs", None)) and callable(getattr(value, "cdf", None)):
-        return law_fingerprint(value)
+        return _law_key(value)
     return repr(value)
 
 
@@ -279,9 +351,54 @@ def fingerprint(value: Any) -> str:
 # execution
 
 
-def _install_context(context: Mapping[str, Any], threads: int) -> None:
-    """Process-pool initializer: keep the context in the worker, sent once per worker."""
+def _alive(pid: int) -> bool:
+    """Whether process `pid` is running (a zombie, killed but not yet reaped, is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - a process of another user holds the pid
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):  # not Linux: os.kill is all there is
+        return True
+
+
+def _watch_parent(parent: int, lifeline: Any) -> None:
+    """End this worker when the process that started the pool is gone (even by SIGKILL).
+
+    The standard library's pool workers outlive a parent killed without a chance to clean up:
+    they wait on a task queue whose pipe they hold both ends of, or finish a trial nobody will
+    read, and the forkserver and the resource tracker wait for them. `lifeline` is the read end
+    of a pipe whose only write end the parent holds: it reads end-of-file the moment the parent
+    dies. A look at the parent's pid every 0.5 s backs it up (a zombie counts as dead).
+    """
+
+    def watch() -> None:
+        while True:
+            try:
+                if lifeline.poll(0.5):
+                    lifeline.recv_bytes()  # nothing is ever sent: this raises EOFError
+            except (EOFError, OSError):
+                os._exit(1)
+            if not _alive(parent):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="ampcore-parent-watch", daemon=True).start()
+
+
+def _install_context(context: Mapping[str, Any], threads: int, parent: int | None = None, lifeline: Any = None) -> None:
+    """Process-pool initializer: keep the context in the worker, sent once per worker.
+
+    Also: Ctrl-C is the parent's to handle (it ends the pool), so workers ignore SIGINT, and
+    they exit when the parent dies (:func:`_watch_parent`).
+    """
     global _THREADS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _watch_parent(parent, lifeline)
     _THREADS = threads
     _WORKER_CONTEXT.clear()
     _WORKER_CONTEXT.update(context)
@@ -338,6 +455,7 @@ def connect_dask(address: str, *, timeout: float = 10.0) -> Any:
         raise ImportError('connect_dask needs dask.distributed: pip install "ampcore[dask]".') from exc
     if not isinstance(address, str) or not address:
         raise TypeError(f"`address` must be a scheduler address string; got {address!r}.")
+    timeout = check_positive(timeout, "timeout")
     try:
         return Client(address, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
@@ -359,6 +477,12 @@ def _as_executor(executor: Any) -> Executor:
     )
 
 
+# A gate decides, just before a trial would start, whether this process runs it ("run"), whether
+# it is already finished (by another sweep sharing the store: "done", its rows already reported)
+# or whether another live sweep is computing it ("wait": asked again later).
+Gate = Callable[[int], str]
+
+
 def _run_all(
     measure: Measure,
     trials: Sequence[Trial],
@@ -366,40 +490,116 @@ def _run_all(
     executor: Executor | None,
     order: Sequence[int],
     on_result: Callable[[int, list[Row]], None],
+    gate: Gate | None = None,
+    in_flight: int | None = None,
 ) -> None:
     """Run `trials`; call ``on_result(index, rows)`` in the caller's thread as each finishes.
 
-    On an error, the trials that finished are still reported; pending ones are cancelled.
+    Without a `gate`, every trial is submitted at once. With one (a shared results store), at
+    most `in_flight` trials are submitted at a time and each passes the gate just before it is
+    submitted, so that a trial another sweep finished or is computing meanwhile is not computed
+    again. On an error, the trials that finished are still reported; pending ones are cancelled.
     """
-    if executor is None:
-        for i in range(len(trials)):
-            on_result(i, _run_one(measure, trials[i], context))
-        return
+    queue = collections.deque(order)
+    waiting: list[int] = []
     futures: dict[Future[list[Row]], int] = {}
+    limit = len(trials) if gate is None or in_flight is None else max(1, in_flight)
+    error: BaseException | None = None
     try:
-        for i in order:
-            futures[executor.submit(_run_one, measure, trials[i], context)] = i
-        pending = set(futures)
-        error: BaseException | None = None
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=futures.__getitem__):
-                # fut.exception(), not fut.result(): a broken pool sets ONE exception object on
-                # every pending future, and re-raising it once per future would pile up a
-                # traceback thousands of frames long
-                try:
-                    failure = fut.exception()
-                except BaseException as exc:  # a cancelled future
-                    failure = exc
-                if failure is not None:  # a failed trial, a lost worker or scheduler
-                    error = error or failure
-                else:
-                    on_result(futures[fut], fut.result())
-            if error is not None:
-                raise error
+        while queue or waiting or futures:
+            while queue and (executor is None or len(futures) < limit):
+                i = queue.popleft()
+                verdict = "run" if gate is None else gate(i)
+                if verdict == "wait":
+                    waiting.append(i)
+                elif verdict == "run":
+                    if executor is None:
+                        on_result(i, _run_one(measure, trials[i], context))
+                    else:
+                        futures[executor.submit(_run_one, measure, trials[i], context)] = i
+            if futures:
+                done, _ = wait(set(futures), timeout=_POLL if waiting else None, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=futures.__getitem__):
+                    i = futures.pop(fut)
+                    # fut.exception(), not fut.result(): a broken pool sets ONE exception object on
+                    # every pending future, and re-raising it once per future would pile up a
+                    # traceback thousands of frames long
+                    try:
+                        failure = fut.exception()
+                    except BaseException as exc:  # a cancelled future
+                        failure = exc
+                    if failure is not None:  # a failed trial, a lost worker or scheduler
+                        error = error or failure
+                    else:
+                        on_result(i, fut.result())
+                if error is not None:
+                    raise error
+            elif waiting and not queue:
+                time.sleep(_POLL)  # every trial left is another sweep's: look again soon
+            if waiting and not queue:
+                queue.extend(waiting)
+                waiting.clear()
     finally:
         for fut in futures:
             fut.cancel()
+
+
+def _unguarded_call() -> str | None:
+    """``"script.py:12"`` if a script's module-level code outside ``if __name__ == "__main__":``
+    started this run, else None.
+
+    Worker processes of the standard library (spawn and forkserver) import the main script
+    again; a run started at its top level would then start again in every worker, which
+    multiprocessing refuses with a RuntimeError and a broken pool. Found by walking the stack to
+    the main module's top-level frame and reading its source for the guard.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path or not str(path).endswith(".py"):
+        return None  # interactive, -c, a notebook kernel: workers do not re-run anything
+    frame: types.FrameType | None = sys._getframe(1)
+    top = None
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals is vars(main):
+            top = frame
+        frame = frame.f_back
+    if top is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):  # pragma: no cover - the script is running, so readable
+        return None
+    line = top.f_lineno
+    for node in tree.body:
+        if isinstance(node, ast.If) and _is_main_guard(node.test):
+            if node.lineno <= line <= (node.end_lineno or node.lineno):
+                return None
+    return f"{path}:{line}"
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    texts = [s.value for s in sides if isinstance(s, ast.Constant)]
+    return names == ["__name__"] and texts == ["__main__"]
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """End a pool now (Ctrl-C, SIGTERM, a failed trial): cancel what waits, stop what runs."""
+    running = getattr(pool, "_processes", None)  # the stdlib keeps its workers here (pid -> Process)
+    processes = list(running.values()) if isinstance(running, dict) else []
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+        if proc.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+            proc.kill()
+            proc.join(timeout=5)
 
 
 def _dispatch(
@@ -411,11 +611,14 @@ def _dispatch(
     order: Sequence[int],
     on_result: Callable[[int, list[Row]], None],
     threads: int | None,
+    gate: Gate | None = None,
+    unguarded: str | None = None,
 ) -> None:
     """Run the trials on `executor`, or on the engine's own process pool, or in-process."""
     if executor is not None:
-        _run_all(measure, trials, context, _as_executor(executor), order, on_result)
+        _run_all(measure, trials, context, _as_executor(executor), order, on_result, gate, in_flight=256)
         return
+    explicit = workers is not None
     if workers is None:
         try:
             workers = len(os.sched_getaffinity(0))  # the CPUs this process may use
@@ -423,15 +626,37 @@ def _dispatch(
             workers = os.cpu_count() or 1
     workers = min(workers, len(trials))
     if workers <= 1 or len(trials) < _MIN_POOL_TASKS:
-        _run_all(measure, trials, context, None, order, on_result)
+        _run_all(measure, trials, context, None, order, on_result, gate)
+        return
+    if unguarded is not None:
+        warnings.warn(
+            f"run_trials was started by the top-level code of {unguarded}, outside "
+            "`if __name__ == \"__main__\":`; worker processes import that script again and would "
+            f"start the run again, so the {len(trials)} trials run in this process instead (the "
+            f"results are the same). Put the call under `if __name__ == \"__main__\":` to use "
+            f"{workers} {'' if explicit else 'CPU '}processes.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        _run_all(measure, trials, context, None, order, on_result, gate)
         return
     # forkserver: workers start from a clean single-threaded process (safe when the caller runs
     # threads, e.g. a Dask client), and receive the context once through the initializer.
     mp_context = multiprocessing.get_context("forkserver")
     mp_context.set_forkserver_preload(["ampcore.studies.engine"])
-    initargs = (dict(context), 1 if threads is None else threads)
-    with ProcessPoolExecutor(workers, mp_context=mp_context, initializer=_install_context, initargs=initargs) as pool:
-        _run_all(measure, trials, None, pool, order, on_result)
+    lifeline, held = mp_context.Pipe(duplex=False)  # workers read EOF on it when this process dies
+    initargs = (dict(context), 1 if threads is None else threads, os.getpid(), lifeline)
+    pool = ProcessPoolExecutor(workers, mp_context=mp_context, initializer=_install_context, initargs=initargs)
+    try:
+        _run_all(measure, trials, None, pool, order, on_result, gate, in_flight=2 * workers)
+    except BaseException:
+        _terminate(pool)  # do not wait for running trials: the caller wants out (or one failed)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        lifeline.close()
+        held.close()
 
 
 def run_trials(
@@ -470,7 +695,10 @@ def run_trials(
     store : str or path, optional
         A results store (:class:`ampcore.studies.store.ResultsStore`). Trials found there are
         read instead of run, and every trial is written the moment it finishes, so an
-        interrupted sweep resumes where it stopped.
+        interrupted sweep resumes where it stopped. Several sweeps may share one store at once
+        (two terminals, several jobs on one machine): each trial is claimed before it starts, a
+        trial another live sweep has claimed is waited for and read, not computed again, and
+        one left by a sweep that died is taken over.
     progress : bool
         Show a tqdm progress bar.
     cost : callable, optional
@@ -491,10 +719,25 @@ def run_trials(
     Raises
     ------
     ampcore.studies.store.StoreError
-        If `store` is not an ampcore results store (it is never overwritten).
+        If `store` is not an ampcore results store (it is never overwritten), or a stored row
+        fails its checksum.
+
+    Warns
+    -----
+    RuntimeWarning
+        If a script calls this (directly or through a study) from its top-level code outside
+        ``if __name__ == "__main__":`` with a process pool to start: worker processes would run
+        the script again, so the trials run in-process instead, with the same results.
+
+    Notes
+    -----
+    The engine's pool workers ignore Ctrl-C (the caller's process ends the pool at once) and
+    exit by themselves within a second if the caller's process dies, even by ``kill -9``.
     """
     global _THREADS
     trials = list(trials)
+    if not callable(measure):
+        raise TypeError(f"`measure` must be a function measure(trial, context); got {type(measure).__name__}.")
     if not trials:
         raise ValueError("`trials` must hold at least one trial; got none.")
     if not all(isinstance(t, Trial) for t in trials):
@@ -507,6 +750,12 @@ def run_trials(
         threads = check_int(threads, "threads", minimum=-1)
         if threads == 0:
             raise ValueError("`threads` must be -1 (every CPU) or an integer >= 1; got 0.")
+    progress = check_bool(progress, "progress")
+    if cost is not None and not callable(cost):
+        raise TypeError(f"`cost` must be a function cost(trial) -> float; got {type(cost).__name__}.")
+    if not isinstance(desc, str):
+        raise TypeError(f"`desc` must be a text; got {type(desc).__name__}.")
+    unguarded = _unguarded_call() if executor is None else None
     context = dict(context or {})
     results: list[list[Row] | None] = [None] * len(trials)
     results_store = None
@@ -541,11 +790,24 @@ def run_trials(
             if bar is not None:
                 bar.update(1)
 
+        gate: Gate | None = None
+        if results_store is not None:
+            shared_store = results_store
+
+            def gate(j: int) -> str:
+                i = todo[j]
+                verdict, record = shared_store.claim(params[i])
+                if verdict == "done":  # another sweep finished it meanwhile
+                    results[i] = record["rows"] if record is not None else None
+                    if bar is not None:
+                        bar.update(1)
+                return verdict
+
         pending = [trials[i] for i in todo]
         order = sorted(range(len(pending)), key=lambda j: -cost(pending[j])) if cost else range(len(pending))
         saved, _THREADS = _THREADS, threads if threads is not None else _THREADS
         try:
-            _dispatch(measure, pending, context, executor, workers, list(order), finished, threads)
+            _dispatch(measure, pending, context, executor, workers, list(order), finished, threads, gate, unguarded)
         except BaseException as exc:
             if results_store is not None and hasattr(exc, "add_note"):
                 done = sum(r is not None for r in results)

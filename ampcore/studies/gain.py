@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_positive_sample, check_choice, check_int, check_law, check_positive
+from .._validation import as_positive_sample, check_bool, check_choice, check_int, check_law, check_memory, check_positive
 from ..amplify import AMPLIFIERS
 from ..bound import satisfies_bound
 from ..divergence import histogram_kl, kl_divergence
@@ -33,7 +33,7 @@ from ..floor import fisher_information, floor_terms, kl_by_region, kld_gain_law
 from ..information import bin_width, effective_m
 from ..laws import Reference
 from ..logspace import log_floor
-from .engine import DEFAULT_SEED, Trial, run_trials, trial_threads
+from .engine import DEFAULT_SEED, Trial, check_grid_size, run_trials, trial_threads
 from .results import StudyResult, check_list, mean_sd
 
 __all__ = ["BINNING_AMPLIFIERS", "GainGrid", "run_grid", "measure_gain", "seed_matrix"]
@@ -513,7 +513,15 @@ def run_grid(
         negative = [name for name, law in named if not float(law.support()[0]) >= 0]
         if negative:
             raise ValueError(f"amplifier 'gencopy-log' needs laws on [0, inf) (it bins ln x); {negative} reach below 0.")
+    # limits before work: the grid, the largest trial (its G N events, their sorted copy, the MC
+    # baseline) and the references must fit in memory (ampcore._validation.check_memory)
+    baseline = check_bool(baseline, "baseline")
+    check_grid_size(law=len(named), n=len(ns), m=len(ms), gain=len(gains), amplifiers=len(amps), replicates=replicates)
+    check_memory(40 * max(ns) * max(gains), name="gain", value=max(gains),
+                 what=f"the largest trial ({max(ns)} x {max(gains)} generated events, 40 bytes each with the baseline)")
     if references is None:
+        check_memory(24 * reference_size * len(named), name="reference_size", value=reference_size,
+                     what=f"{len(named)} reference sample(s) (draws and sorted copy, 24 bytes an event)")
         references = [
             Reference.draw(law, reference_size, name=name, rng=_reference_seed(seed, name)) for name, law in named
         ]
