@@ -15,6 +15,8 @@ imports only go downward (core ← studies ← book ← cli):
   - :mod:`ampcore.logspace` — the floor of amplification in ``ln x``;
   - :mod:`ampcore.valley` — whether a sample resolves two close peaks;
   - :mod:`ampcore.ampfactor` — GANplifying's amplification factor (quantile MSE → n_equiv);
+  - :mod:`ampcore.gan` — a small GAN trained with JAX and optax (imported only when trained);
+  - :mod:`ampcore.audit` — one call that audits a generated sample against its training sample;
 
 * :mod:`ampcore.studies` — one engine (trials, value-keyed seeds, executors, a resumable store)
   and one module per study of the book;
@@ -36,7 +38,7 @@ __version__ = "0.2.0"
 # public name -> core module that defines it
 _EXPORTS: dict[str, str] = {}
 for _module, _names in {
-    "laws": ["Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference"],
+    "laws": ["Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack"],
     "information": [
         "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy",
         "sample_entropy", "goldilocks_width", "bin_width", "effective_m",
@@ -63,13 +65,15 @@ for _module, _names in {
         "AmplificationFactor", "quantile_edges", "quantile_mse", "expected_quantile_mse",
         "equivalent_events", "amplification_factor",
     ],
+    "gan": ["GAN", "GANModel"],
+    "audit": ["Audit", "audit"],
 }.items():
     for _name in _names:
         _EXPORTS[_name] = _module
 del _module, _names, _name
 
 _MODULES = ("laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
-            "studies", "book", "cli")
+            "gan", "audit", "studies", "book", "cli")
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -148,6 +152,8 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         renyi_entropy,
         sample_entropy,
     )
-    from .laws import Law, LogLaw, Reference, TwoPeaks, law_fingerprint, law_name
+    from .audit import Audit, audit
+    from .gan import GAN, GANModel
+    from .laws import CamelBack, Law, LogLaw, Reference, TwoPeaks, law_fingerprint, law_name
     from .logspace import log_floor
     from .valley import Valley, true_valley_depth, valley_depth, valley_table
