@@ -31,6 +31,16 @@ from .calibration import (
 )
 from .engine import DEFAULT_SEED, Trial, connect_dask, fingerprint, grid, run_trials, trial_threads
 from .floors import FloorScan, floor_scan
+from .generative import (
+    GENERATORS,
+    GANResolution,
+    Generative,
+    ReGAN,
+    gan_audit_sample,
+    gan_resolution_study,
+    generative_study,
+    regan_study,
+)
 from .gain import BINNING_AMPLIFIERS, GainGrid, measure_gain, run_grid, seed_matrix
 from .reamplification import (
     CHAIN_METHODS,
@@ -64,4 +74,7 @@ __all__ = [
     "generation_chain", "expected_variance", "naive_bound_table",
     # resolution and significance (chapter 7)
     "Resolution", "Estimates", "resolution_study", "estimate_study",
+    # generative models (chapter 8)
+    "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
+    "gan_resolution_study", "gan_audit_sample",
 ]
