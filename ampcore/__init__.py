@@ -16,7 +16,7 @@ imports only go downward (core ← studies ← book ← cli):
   - :mod:`ampcore.valley` — whether a sample resolves two close peaks;
   - :mod:`ampcore.ampfactor` — GANplifying's amplification factor (quantile MSE → n_equiv);
   - :mod:`ampcore.gan` — a small GAN trained with JAX and optax (imported only when trained);
-  - :mod:`ampcore.audit` — one call that audits a generated sample against its training sample;
+  - :mod:`ampcore.auditing` — :func:`audit`, one call that audits a generated sample against its training sample;
 
 * :mod:`ampcore.studies` — one engine (trials, value-keyed seeds, executors, a resumable store)
   and one module per study of the book;
@@ -66,14 +66,14 @@ for _module, _names in {
         "equivalent_events", "amplification_factor",
     ],
     "gan": ["GAN", "GANModel"],
-    "audit": ["Audit", "audit"],
+    "auditing": ["Audit", "audit"],
 }.items():
     for _name in _names:
         _EXPORTS[_name] = _module
 del _module, _names, _name
 
 _MODULES = ("laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
-            "gan", "audit", "studies", "book", "cli")
+            "gan", "auditing", "studies", "book", "cli")
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -152,7 +152,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         renyi_entropy,
         sample_entropy,
     )
-    from .audit import Audit, audit
+    from .auditing import Audit, audit
     from .gan import GAN, GANModel
     from .laws import CamelBack, Law, LogLaw, Reference, TwoPeaks, law_fingerprint, law_name
     from .logspace import log_floor

@@ -337,7 +337,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"{PROG} audit: {message} ...", file=sys.stderr, flush=True)
 
-    from .audit import audit
+    from .auditing import audit
 
     try:
         result = audit(train, generated, law=law, reference=reference, m=m, k=k, rng=args.seed, progress=say)

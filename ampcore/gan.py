@@ -351,7 +351,7 @@ class GAN:
         key = jax.random.key(int(np.random.default_rng(options["seed"]).integers(2**63 - 1)))
         start = time.perf_counter()
         generator, history = _trainer(config)(key, jnp.asarray(padded), jnp.int32(n))
-        generator = jax.block_until_ready(generator)
+        generator = jax.block_until_ready(generator)  # type: ignore[no-untyped-call]  # jax leaves it untyped
         seconds = time.perf_counter() - start
         _COMPILED.add((config, rows))
         layers = tuple((np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)) for w, b in generator)

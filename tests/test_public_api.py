@@ -47,6 +47,8 @@ CORE = {
     # ampfactor
     "AmplificationFactor", "quantile_edges", "quantile_mse", "expected_quantile_mse", "equivalent_events",
     "amplification_factor",
+    # laws (chapter 8), gan, audit
+    "CamelBack", "GAN", "GANModel", "Audit", "audit",
 }
 
 STUDIES = {
@@ -66,6 +68,9 @@ STUDIES = {
     "expected_variance", "naive_bound_table",
     # resolution
     "Resolution", "Estimates", "resolution_study", "estimate_study",
+    # generative models
+    "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
+    "gan_resolution_study", "gan_audit_sample",
 }
 
 BOOK = {
@@ -82,7 +87,8 @@ LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDI
           "ampcore.book": (ampcore.book, BOOK), "ampcore.cli": (ampcore.cli, CLI)}
 
 # every module of the package, by layer
-CORE_MODULES = ["laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor"]
+CORE_MODULES = ["laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
+                "gan", "auditing"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
 
@@ -97,7 +103,8 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
-    assert STUDY_MODULES == ["calibration", "engine", "floors", "gain", "reamplification", "resolution", "results", "store"]
+    assert STUDY_MODULES == ["calibration", "engine", "floors", "gain", "generative", "reamplification", "resolution",
+                             "results", "store"]
     assert BOOK_MODULES == ["parameters", "plotting", "records", "runner"]
 
 
@@ -196,7 +203,8 @@ def test_studies_and_book_do_not_import_plotting_or_notebook_tools():
 
 
 STUDY_FUNCTIONS = ["run_grid", "floor_scan", "discretisation_check", "goldilocks_recovery", "generated_m_curve",
-                   "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study"]
+                   "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study",
+                   "generative_study", "regan_study", "gan_resolution_study"]
 ENGINE_OPTIONS = {"executor", "workers", "store", "progress"}
 
 

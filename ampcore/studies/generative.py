@@ -109,7 +109,7 @@ def _smooth_kl(logq: Any, law: Any, low: float, high: float, points: int = 20001
 def _floor(name: str, model: FittedModel, train: np.ndarray, width: float, origin: float, law: Any) -> float:
     """The exact KL(q‖p) of the generator's own law q (its KLD as N_G → ∞); NaN for a GAN."""
     if name == "gencopy":
-        return float(histogram_kl(train, width, origin=origin, law=law))  # type: ignore[arg-type]
+        return float(histogram_kl(train, width, origin=origin, law=law))
     if isinstance(model, NormalModel):
         return _smooth_kl(lambda t: -0.5 * ((t - model.mean) / model.sd) ** 2 - math.log(model.sd * math.sqrt(2 * math.pi)),
                           law, model.mean - 12 * model.sd, model.mean + 12 * model.sd)
@@ -270,6 +270,7 @@ class Generative(StudyResult):
         return {
             "g_eff": nested(last, "g_eff"),
             "g_eff_sd": nested(last, "g_eff_sd"),
+            "n_equiv": nested(last, "n_equiv"),
             "g_inf": nested(plateau, "g_inf"),
             "knee_over_bound": nested(plateau, "knee_over_bound"),
             "kld": by_source(by["kld_nats"].mean()),
@@ -416,11 +417,12 @@ def _measure_regan(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
     first = GAN(seed=_seed_of(trial, "gan"), **options).fit(train)
     amplified = first.sample(gain * n, rng=trial.rng("sample"))
     second = GAN(seed=_seed_of(trial, "gan2"), **options).fit(amplified)
-    real = np.asarray(law.rvs(size=gain * n, random_state=trial.rng("real")), dtype=np.float64)
-    direct = GAN(seed=_seed_of(trial, "gan-real"), **options).fit(real)
+    stages: list[tuple[str, Any, int]] = [("GAN on N real", first, n), ("GAN on GAN output", second, gain * n)]
+    if trial["with_real"]:
+        real = np.asarray(law.rvs(size=gain * n, random_state=trial.rng("real")), dtype=np.float64)
+        stages.append(("GAN on G·N real", GAN(seed=_seed_of(trial, "gan-real"), **options).fit(real), gain * n))
     rows = []
-    for stage, model, trained_on in (("GAN on N real", first, n), ("GAN on GAN output", second, gain * n),
-                                     ("GAN on G·N real", direct, gain * n)):
+    for stage, model, trained_on in stages:
         sample = model.sample(score_size, rng=trial.rng("score", stage))
         row: dict[str, Any] = {"stage": stage, "trained_on": int(trained_on)}
         for n_q, e in edges.items():
@@ -431,7 +433,7 @@ def _measure_regan(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
 
 @dataclass(frozen=True)
 class ReGAN(StudyResult):
-    """Rows ``law, n, replicate, gain, score_size, stage, trained_on, qmse_<N_q>...``."""
+    """Rows ``law, n, replicate, gain, score_size, with_real, stage, trained_on, qmse_<N_q>...``."""
 
     def factors(self) -> pd.DataFrame:
         """``n_equiv`` (from the replicate-mean qMSE) and ``n_equiv / N`` (N = the real events of
@@ -461,6 +463,8 @@ class ReGAN(StudyResult):
         for key, stage in (("regan_first", "GAN on N real"), ("regan_second", "GAN on GAN output"),
                            ("regan_real", "GAN on G·N real")):
             part = f[f["stage"] == stage]
+            if part.empty:
+                continue
             out[key] = {str(q): float(v) for q, v in zip(part["n_q"], part["g_eff"])}
             out[f"{key}_sd"] = {str(q): float(v) for q, v in zip(part["n_q"], part["g_eff_sd"])}
         out["regan_gain"] = int(self.frame["gain"].iloc[0])
@@ -474,6 +478,7 @@ def regan_study(
     gain: int = 10,
     n_qs: Sequence[int] = (5, 10, 20, 50),
     score_size: int = 100_000,
+    with_real: bool = True,
     replicates: int = 5,
     gan_options: Mapping[str, Any] | None = None,
     seed: int = DEFAULT_SEED,
@@ -497,6 +502,9 @@ def regan_study(
         As in :func:`generative_study`.
     score_size : int
         Events drawn from each GAN to score it (>= 100).
+    with_real : bool
+        Also train a GAN on ``G·N`` real events (a third fit per replicate). A chapter that has
+        already trained GANs on that many real events can leave it out.
     replicates : int
         Independent starts (>= 1).
 
@@ -515,10 +523,12 @@ def regan_study(
     score_size = check_int(score_size, "score_size", minimum=100)
     q_list = sorted({check_int(q, "n_qs", minimum=2) for q in check_list(n_qs, "n_qs")})
     replicates = check_int(replicates, "replicates", minimum=1)
+    if not isinstance(with_real, bool):
+        raise TypeError(f"`with_real` must be True or False; got {with_real!r}.")
     gan = _check_gan_options(gan_options)
     label = name or law_name(law)
     trials = grid(law=label, n=n, replicates=replicates, seed=seed, gain=gain, score_size=score_size,
-                  n_qs=tuple(q_list), gan=gan)
+                  n_qs=tuple(q_list), gan=gan, with_real=with_real)
     context = {"law": law, "edges": {q: quantile_edges(q, law=law) for q in q_list}}
     rows = run_trials(_measure_regan, trials, context=context, desc="GAN on GAN output", **engine)
     return ReGAN(pd.DataFrame(rows).drop(columns=["n_qs", "gan"]))

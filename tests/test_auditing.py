@@ -17,7 +17,7 @@ from scipy import stats
 
 from ampcore.ampfactor import amplification_factor
 from ampcore.amplify import bootstrap, gencopy
-from ampcore.audit import Audit, audit
+from ampcore.auditing import Audit, audit
 from ampcore.bound import min_generated_events
 from ampcore.cli import main
 from ampcore.information import bin_width, effective_m
@@ -219,7 +219,8 @@ def test_cli_on_the_chapters_gan_sample(cli, tmp_path: Path):
 
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "08_generative.ipynb"
     defaults = {name: p.default for name, p in chapter_spec(notebook).parameters.items()}
-    train, generated, _ = gan_audit_sample(CamelBack(), defaults["N"], gain=defaults["audit_gain"], seed=defaults["seed"])
+    train, generated, _ = gan_audit_sample(CamelBack(), defaults["N"], gain=defaults["audit_gain"],
+                                           gan_options={"steps": defaults["gan_steps"]}, seed=defaults["seed"])
     np.save(tmp_path / "train.npy", train)
     np.save(tmp_path / "gan.npy", generated)
     code, out, err = cli("audit", "train.npy", "gan.npy", "--law", "camel", "--seed", "1", "-o", "gan.html", cwd=tmp_path)

@@ -1,4 +1,4 @@
-"""Audit a generated sample: what it can and cannot claim about the data it was trained on.
+"""Audit a generated sample (`ampcore.audit`, the `ampcore audit` command): what it can and cannot claim.
 
 Use :func:`audit` with the training sample and the generated sample of any generator (a GAN, a
 flow, GenCopy, ...) and, if you have one, the true law or a large holdout sample. It answers in one
