@@ -23,7 +23,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 # Extras installed into .venv; environment.yml mirrors them (tests/test_packaging.py checks).
-EXTRAS := book,test,dask
+EXTRAS := book,test,dask,gan
 MATHJAX_VERSION := 3.2.2
 
 # The venv's bin comes first, so jupyter-book, pytest and the notebook kernels they start all use

@@ -17,6 +17,8 @@ imports only go downward (core ← studies ← book ← cli):
   - :mod:`ampcore.ampfactor` — GANplifying's amplification factor (quantile MSE → n_equiv);
   - :mod:`ampcore.sampleamp` — sample amplification (Axelrod et al.): m points out of n, and the
     best test against them;
+  - :mod:`ampcore.gan` — a small GAN trained with JAX and optax (imported only when trained);
+  - :mod:`ampcore.auditing` — :func:`audit`, one call that audits a generated sample against its training sample;
 
 * :mod:`ampcore.studies` — one engine (trials, value-keyed seeds, executors, a resumable store)
   and one module per study of the book;
@@ -38,7 +40,7 @@ __version__ = "0.2.0"
 # public name -> core module that defines it
 _EXPORTS: dict[str, str] = {}
 for _module, _names in {
-    "laws": ["Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference"],
+    "laws": ["Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack"],
     "information": [
         "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy",
         "sample_entropy", "goldilocks_width", "bin_width", "effective_m",
@@ -69,13 +71,15 @@ for _module, _names in {
         "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv",
         "gaussian_mean_success", "valid_extra", "asymptotic_valid_scale",
     ],
+    "gan": ["GAN", "GANModel"],
+    "auditing": ["Audit", "audit"],
 }.items():
     for _name in _names:
         _EXPORTS[_name] = _module
 del _module, _names, _name
 
 _MODULES = ("laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
-            "studies", "book", "cli", "sampleamp")
+            "gan", "auditing", "studies", "book", "cli", "sampleamp")
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -154,7 +158,9 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         renyi_entropy,
         sample_entropy,
     )
-    from .laws import Law, LogLaw, Reference, TwoPeaks, law_fingerprint, law_name
+    from .auditing import Audit, audit
+    from .gan import GAN, GANModel
+    from .laws import CamelBack, Law, LogLaw, Reference, TwoPeaks, law_fingerprint, law_name
     from .logspace import log_floor
     from .sampleamp import (
         VALIDITY_LIMIT,

@@ -984,3 +984,17 @@ def reamplify(
         current = out.sample
     return chain
 
+
+
+# --------------------------------------------------------------------------------------------------
+# the GAN (ampcore.gan), registered lazily: JAX is imported only when one is trained
+
+
+def _gan(**options: Any) -> Any:
+    """``ampcore.gan.GAN(**options)``, imported on first use (see :class:`ampcore.gan.GAN`)."""
+    from .gan import GAN
+
+    return GAN(**options)
+
+
+AMPLIFIERS["gan"] = _gan

@@ -197,7 +197,7 @@ class TestOtherAmplifiers:
 
     def test_unknown_amplifier(self):
         with pytest.raises(ValueError, match="`amplifier` must be one of 'gencopy'"):
-            generate([0.0, 1.0], 2, amplifier="gan")
+            generate([0.0, 1.0], 2, amplifier="vae")
 
     def test_unknown_option_names_the_amplifier(self):
         with pytest.raises(TypeError, match=r"amplifier 'bootstrap' does not take these options \['m'\]"):

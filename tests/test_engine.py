@@ -448,7 +448,7 @@ class TestBadGridBeforeWork:
             ({"gain": [1, 0]}, ValueError, "`gain` must be an integer >= 1; got 0"),
             ({"replicates": 0}, ValueError, "`replicates` must be an integer >= 1; got 0"),
             ({"n": [100, 3]}, ValueError, "`k` must be < every N"),
-            ({"amplifiers": ["gencopy", "gan"]}, ValueError, "`amplifiers` must be one of"),
+            ({"amplifiers": ["gencopy", "vae"]}, ValueError, "`amplifiers` must be one of"),
             ({"regions": ([0.0], ["a"])}, ValueError, "`regions` edges must be 2"),
             ({"seed": -1}, ValueError, "`seed` must be an integer >= 0; got -1"),
         ],

@@ -178,7 +178,7 @@ class TestRunGrid:
             ((LAWS, [100], [2.0], [1]), {"k": 0}, ValueError, "`k` must be an integer >= 1; got 0"),
             ((LAWS, [5, 100], [2.0], [1]), {"k": 5}, ValueError, "`k` must be < every N"),
             ((LAWS, [100], [2.0], [1]), {"seed": -3}, ValueError, "`seed` must be an integer >= 0; got -3"),
-            ((LAWS, [100], [2.0], [1]), {"amplifiers": ["gan"]}, ValueError, "`amplifiers` must be one of"),
+            ((LAWS, [100], [2.0], [1]), {"amplifiers": ["vae"]}, ValueError, "`amplifiers` must be one of"),
             ((LAWS, [100], [2.0], [1]), {"reference_size": 1}, ValueError, "`reference_size` must be an integer >= 2"),
             ((["x"], [100], [2.0], [1]), {}, TypeError, "`laws` must be a mapping"),
             (("ref", [100], [2.0], [1]), {}, TypeError, "`laws` must be a mapping"),

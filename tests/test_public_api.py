@@ -50,6 +50,8 @@ CORE = {
     # sampleamp
     "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv", "gaussian_mean_success",
     "valid_extra", "asymptotic_valid_scale",
+    # laws (chapter 8), gan, audit
+    "CamelBack", "GAN", "GANModel", "Audit", "audit",
 }
 
 STUDIES = {
@@ -75,6 +77,9 @@ STUDIES = {
     "kde_kl",
     # the bound's exponent (chapter 4)
     "CRITERIA", "DEFAULT_GENERATORS", "ExponentStudy", "exponent_study", "measure_exponent",
+    # generative models
+    "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
+    "gan_resolution_study", "gan_audit_sample",
 }
 
 BOOK = {
@@ -93,7 +98,7 @@ LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDI
 
 # every module of the package, by layer
 CORE_MODULES = ["laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
-                "sampleamp"]
+                "sampleamp", "gan", "auditing"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
 
@@ -108,8 +113,8 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
-    assert STUDY_MODULES == ["calibration", "collapse", "engine", "exponent", "floors", "gain", "neighbours",
-                             "reamplification", "resolution", "results", "store"]
+    assert STUDY_MODULES == ["calibration", "collapse", "engine", "exponent", "floors", "gain", "generative",
+                             "neighbours", "reamplification", "resolution", "results", "store"]
     assert BOOK_MODULES == ["kernels", "parameters", "plotting", "records", "runner", "teaching"]
 
 
@@ -209,7 +214,8 @@ def test_studies_and_book_do_not_import_plotting_or_notebook_tools():
 
 STUDY_FUNCTIONS = ["run_grid", "floor_scan", "discretisation_check", "goldilocks_recovery", "generated_m_curve",
                    "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study",
-                   "distinguishability", "notions_study", "collapse_grid", "exponent_study"]
+                   "distinguishability", "notions_study", "collapse_grid", "exponent_study",
+                   "generative_study", "regan_study", "gan_resolution_study"]
 ENGINE_OPTIONS = {"executor", "workers", "store", "progress"}
 
 

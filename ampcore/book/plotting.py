@@ -25,6 +25,7 @@ __all__ = [
     "BOOK_STYLE", "use_book_style", "mark_bound", "band", "gencopy_picture", "slope_guide",
     "kld_vs_gain", "kld_vs_meff", "kl_regions", "seed_bands", "fine_histograms",
     "gain_stars", "approach_curves", "success_vs_extra", "three_notions", "collapse_curves",
+    "amplification_curves", "training_curve",
 ]
 
 BOOK_STYLE: dict[str, Any] = {
@@ -645,4 +646,71 @@ def approach_curves(ax: Axes | None, study: Any, *, criterion: str, generator: s
         ax.set_ylabel("relative distance to the asymptote")
     ax.set_xscale("log")
     ax.set_xlabel("gain G")
+    return ax
+
+
+# --------------------------------------------------------------------------------------------------
+# generative models (chapter 8)
+
+
+def amplification_curves(
+    factors: Any,
+    *,
+    x: str = "n_generated",
+    sources: Sequence[str],
+    labels: dict[str, str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """``G_eff`` ± its sd against `x` (``n_generated`` or ``n_q``), one curve per source.
+
+    Parameters
+    ----------
+    factors : pandas.DataFrame
+        Rows of :meth:`ampcore.studies.Generative.factors` for one N (and one N_q, or one gain).
+    x : str
+        The column on the horizontal axis (log scale).
+    sources : sequence of str
+        Which sources to draw, in order.
+    labels : dict, optional
+        Legend label of each source.
+    ax : Axes or None
+    """
+    ax = _axes(ax)
+    for source in sources:
+        part = factors[factors["source"] == source].sort_values(x)
+        if part.empty:
+            raise ValueError(f"`factors` has no rows for source {source!r}.")
+        ax.errorbar(part[x], part["g_eff"], yerr=part["g_eff_sd"], marker="o", capsize=2.5,
+                    label=(labels or {}).get(source, source))
+    ax.axhline(1.0, color="0.4", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylabel(r"amplification factor $n_\mathrm{equiv}/N$")
+    ax.set_xlabel("generated events N_G" if x == "n_generated" else "quantiles N_q")
+    return ax
+
+
+def training_curve(model: Any, *, window: int = 50, ax: Axes | None = None) -> Axes:
+    """A GAN's training curve: running means of the critic's and the generator's losses.
+
+    Parameters
+    ----------
+    model : ampcore.gan.GANModel
+        A trained GAN (its :meth:`curve`).
+    window : int
+        Steps per running mean.
+    ax : Axes or None
+    """
+    ax = _axes(ax)
+    curve = model.curve()
+    if window < 1 or window > curve["step"].size:
+        raise ValueError(f"`window` must be in [1, {curve['step'].size}]; got {window}.")
+    kernel = np.ones(window) / window
+    steps = curve["step"][window - 1:]
+    for key, label in (("critic_loss", "critic"), ("generator_loss", "generator")):
+        ax.plot(steps, np.convolve(curve[key], kernel, mode="valid"), label=label)
+    ax.axhline(2 * np.log(2), color="0.5", ls=":", lw=1.0, label=r"$2\ln 2$, $\ln 2$ (balanced game)")
+    ax.axhline(np.log(2), color="0.5", ls=":", lw=1.0)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("loss (nats)")
     return ax

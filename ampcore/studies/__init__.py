@@ -41,6 +41,16 @@ from .collapse import (
 from .engine import DEFAULT_SEED, Trial, connect_dask, fingerprint, grid, run_trials, trial_threads
 from .exponent import CRITERIA, DEFAULT_GENERATORS, ExponentStudy, exponent_study, measure_exponent
 from .floors import FloorScan, floor_scan
+from .generative import (
+    GENERATORS,
+    GANResolution,
+    Generative,
+    ReGAN,
+    gan_audit_sample,
+    gan_resolution_study,
+    generative_study,
+    regan_study,
+)
 from .gain import BINNING_AMPLIFIERS, GainGrid, measure_gain, run_grid, seed_matrix
 from .neighbours import (
     Distinguishability,
@@ -89,4 +99,7 @@ __all__ = [
     "expected_model_variance", "kde_kl",
     # the bound's exponent (chapter 4)
     "CRITERIA", "DEFAULT_GENERATORS", "ExponentStudy", "exponent_study", "measure_exponent",
+    # generative models (chapter 8)
+    "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
+    "gan_resolution_study", "gan_audit_sample",
 ]

@@ -161,7 +161,7 @@ class ChapterParameters(SphinxDirective):
 # What a notebook opened alone (Colab) or built by Binder (binder/postBuild) installs besides the
 # runtime dependencies: the extras of pyproject.toml; tests/test_binder.py checks that they cover
 # every module the notebooks import, and that binder/postBuild installs the same.
-NOTEBOOK_EXTRAS = ("book",)
+NOTEBOOK_EXTRAS = ("book", "gan")
 
 
 def colab_install_command(repository_url: str, branch: str = "main", extras: tuple[str, ...] = NOTEBOOK_EXTRAS) -> str:

@@ -1,0 +1,366 @@
+"""A small generative adversarial network (GAN), trained with JAX and optax on the CPU.
+
+Use :class:`GAN` as any other amplifier (:mod:`ampcore.amplify`): ``GAN(...).fit(x)`` trains a
+generator on the training sample once and returns a :class:`GANModel`, whose
+``sample(size, rng=)`` draws as many events as you like (a forward pass of the generator on
+Normal noise from *our* numpy generator, no JAX needed) and whose ``amplify(gain, rng=)`` returns
+an :class:`~ampcore.amplify.Amplified` record. ``x`` may be 1-D, shape ``(n,)``, or d-D, shape
+``(n, d)``. The training curve is kept (:meth:`GANModel.curve`) for a figure.
+
+JAX is imported only when a GAN is trained, so ``import ampcore`` and ``import ampcore.amplify``
+stay light (the amplifier is registered as ``AMPLIFIERS["gan"]`` through a lazy factory). It is an
+optional dependency: ``pip install "ampcore[gan]"`` (the CPU wheels of ``jax`` and ``optax``).
+
+Provenance:
+
+* the GAN game with the non-saturating generator loss is **Standard** (Goodfellow et al. 2014,
+  arXiv:1406.2661); the zero-centred gradient penalty on real data, "R1", is **Standard**
+  (Mescheder, Geiger & Nowozin, ICML 2018); Adam is **Standard** (Kingma & Ba 2015,
+  arXiv:1412.6980);
+* the architecture, the standardisation of the inputs, the defaults and the way random numbers
+  are derived are **Reconstructed** (ours): GANplifying's network (Butter et al. 2021) was not
+  available to us.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._rng import RNGLike, normalize_rng
+from ._validation import check_int, check_positive
+from .amplify import FittedModel
+
+__all__ = ["GAN", "GANModel"]
+
+# Training samples are padded to a multiple of this many rows, so one compiled trainer serves
+# every N up to it (compiling costs seconds; a training run at the defaults well under one).
+_BUCKET = 1024
+# Events per forward pass when sampling: bounds the memory of the hidden layers (2**16 x width).
+_SAMPLE_CHUNK = 2**16
+
+
+def _as_training_array(x: ArrayLike) -> np.ndarray:
+    """`x` as a finite float64 array of shape (n, d), n >= 2, or a ValueError/TypeError."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - ragged input on some numpy versions
+        raise TypeError(f"`x` must be an array of real numbers; got {type(x).__name__}.") from exc
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"`x` must be an array of real numbers; got dtype {arr.dtype}.")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"`x` must be real-valued; got dtype {arr.dtype}.")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"`x` must be 1-D (n,) or 2-D (n, d); got shape {np.shape(x)}.")
+    if arr.shape[0] < 2 or arr.shape[1] < 1:
+        raise ValueError(f"`x` must hold at least 2 events of dimension >= 1; got shape {np.shape(x)}.")
+    arr = arr.astype(np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise ValueError(f"`x` must be finite; got {int(bad.sum())} NaN or infinite value(s) (first in row {row}).")
+    return arr
+
+
+def _forward_numpy(layers: tuple[tuple[np.ndarray, np.ndarray], ...], z: np.ndarray, slope: float) -> np.ndarray:
+    """The MLP ``leaky_relu(... leaky_relu(z W1 + b1) ...) W_L + b_L`` in float64 numpy."""
+    h = z
+    for weight, bias in layers[:-1]:
+        h = h @ weight + bias
+        np.maximum(h, slope * h, out=h)  # leaky ReLU for 0 < slope < 1
+    weight, bias = layers[-1]
+    return np.asarray(h @ weight + bias)
+
+
+@dataclass(frozen=True)
+class GANModel(FittedModel):
+    """A trained GAN generator: its weights, the standardisation, and the training curve.
+
+    Attributes
+    ----------
+    layers : tuple of (weight, bias) pairs
+        The generator's weights (float64 copies of the float32 training weights).
+    shift, scale : numpy.ndarray, shape (d,)
+        Training mean and standard deviation; the generator works on ``(x − shift) / scale``.
+    latent : int
+        Dimension of the Normal noise fed to the generator.
+    slope : float
+        Negative slope of the leaky ReLU.
+    n_train : int
+        Training events N.
+    dim : int
+        Dimension d of an event (1 for a 1-D sample: then :meth:`sample` returns shape (size,)).
+    history : numpy.ndarray, shape (steps, 3)
+        Per training step: the critic loss, the generator loss and the R1 penalty (nats).
+    seconds : float
+        Wall-clock training time (compilation included when this fit compiled the trainer).
+    compiled : bool
+        Whether this fit compiled the trainer (the first fit of a configuration in a process).
+    options : dict
+        The :class:`GAN` options it was trained with.
+    """
+
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...] = field(repr=False)
+    shift: np.ndarray = field(repr=False)
+    scale: np.ndarray = field(repr=False)
+    latent: int
+    slope: float
+    n_train: int
+    dim: int
+    history: np.ndarray = field(repr=False)
+    seconds: float
+    compiled: bool
+    options: dict[str, Any] = field(repr=False, default_factory=dict)
+    method = "gan"
+
+    def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
+        """Draw `size` events: Normal noise from `rng` through the generator (float64 numpy).
+
+        Returns shape ``(size,)`` for a 1-D training sample, ``(size, d)`` otherwise.
+        """
+        size = check_int(size, "size", minimum=1)
+        gen = normalize_rng(rng)
+        out = np.empty((size, self.dim), dtype=np.float64)
+        for start in range(0, size, _SAMPLE_CHUNK):
+            stop = min(start + _SAMPLE_CHUNK, size)
+            z = gen.standard_normal((stop - start, self.latent))
+            out[start:stop] = _forward_numpy(self.layers, z, self.slope) * self.scale + self.shift
+        return out[:, 0].copy() if self.dim == 1 else out
+
+    def curve(self) -> dict[str, np.ndarray]:
+        """The training curve: ``step`` (1-based) and the critic loss, generator loss and penalty.
+
+        For a balanced game the critic's loss settles near ``2 ln 2 ≈ 1.386`` nats and the
+        generator's near ``ln 2 ≈ 0.693`` (the values when the critic cannot tell real from
+        generated), which is what a converged run shows.
+        """
+        steps = np.arange(1, self.history.shape[0] + 1)
+        return {"step": steps, "critic_loss": self.history[:, 0].copy(),
+                "generator_loss": self.history[:, 1].copy(), "penalty": self.history[:, 2].copy()}
+
+
+@functools.lru_cache(maxsize=8)
+def _trainer(config: tuple[Any, ...]) -> Any:
+    """The jit-compiled training run for one configuration (built once per process)."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    latent, hidden, depth, dim, steps, batch, lr, beta1, beta2, gamma, slope, ema = config
+    optimizer = optax.adam(lr, b1=beta1, b2=beta2)
+
+    def init(key: Any, sizes: list[int]) -> list[tuple[Any, Any]]:
+        params = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            key, sub = jax.random.split(key)
+            params.append((jax.random.normal(sub, (fan_in, fan_out)) * math.sqrt(2.0 / fan_in), jnp.zeros(fan_out)))
+        return params
+
+    def mlp(params: list[tuple[Any, Any]], h: Any) -> Any:
+        for weight, bias in params[:-1]:
+            h = jax.nn.leaky_relu(h @ weight + bias, slope)
+        weight, bias = params[-1]
+        return h @ weight + bias
+
+    def critic_loss(critic: Any, real: Any, fake: Any) -> Any:
+        # non-saturating game: the critic's logistic loss on real (label 1) and generated (0),
+        # plus the R1 penalty (gamma/2) E_real |grad_x D(x)|^2 (each output depends on its own row
+        # only, so the gradient of the sum is the per-event gradient)
+        grad = jax.grad(lambda r: jnp.sum(mlp(critic, r)))(real)
+        penalty = jnp.mean(jnp.sum(grad**2, axis=1))
+        loss = jnp.mean(jax.nn.softplus(-mlp(critic, real))) + jnp.mean(jax.nn.softplus(mlp(critic, fake)))
+        return loss + 0.5 * gamma * penalty, (loss, penalty)
+
+    def generator_loss(generator: Any, critic: Any, z: Any) -> Any:
+        return jnp.mean(jax.nn.softplus(-mlp(critic, mlp(generator, z))))
+
+    def step(state: Any, key: Any, train: Any, n: Any) -> Any:
+        generator, critic, g_state, c_state, average = state
+        k_real, k_fake, k_gen = jax.random.split(key, 3)
+        real = train[jax.random.randint(k_real, (batch,), 0, n)]
+        fake = mlp(generator, jax.random.normal(k_fake, (batch, latent)))
+        (_, (c_loss, penalty)), grads = jax.value_and_grad(critic_loss, has_aux=True)(critic, real, fake)
+        updates, c_state = optimizer.update(grads, c_state, critic)
+        critic = optax.apply_updates(critic, updates)
+        g_loss, grads = jax.value_and_grad(generator_loss)(generator, critic, jax.random.normal(k_gen, (batch, latent)))
+        updates, g_state = optimizer.update(grads, g_state, generator)
+        generator = optax.apply_updates(generator, updates)
+        average = jax.tree_util.tree_map(lambda a, g: ema * a + (1.0 - ema) * g, average, generator)
+        return (generator, critic, g_state, c_state, average), jnp.stack([c_loss, g_loss, penalty])
+
+    @jax.jit
+    def run(key: Any, train: Any, n: Any) -> Any:
+        k_gen, k_critic, k_steps = jax.random.split(key, 3)
+        generator = init(k_gen, [latent, *([hidden] * depth), dim])
+        critic = init(k_critic, [dim, *([hidden] * depth), 1])
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, generator)
+        state = (generator, critic, optimizer.init(generator), optimizer.init(critic), zeros)
+        state, history = jax.lax.scan(lambda s, k: step(s, k, train, n), state, jax.random.split(k_steps, steps))
+        # the exponential moving average of the generator's weights, debiased (as Adam's moments)
+        average = jax.tree_util.tree_map(lambda a: a / (1.0 - ema**steps), state[4])
+        return average, history
+
+    return run
+
+
+@dataclass(frozen=True)
+class GAN:
+    """A generative adversarial network: a small MLP generator against an MLP critic.
+
+    Parameters
+    ----------
+    hidden : int
+        Width of every hidden layer of the generator and of the critic (default 32).
+    depth : int
+        Number of hidden layers of each network (default 2).
+    latent : int
+        Dimension of the generator's Normal noise (default 4).
+    steps : int
+        Training steps; each updates the critic once, then the generator once (default 4000).
+    batch_size : int
+        Real events (drawn with replacement) and generated events per step (default 128).
+    learning_rate : float
+        Adam step size of both networks (default 1e-3).
+    beta1, beta2 : float
+        Adam's moment decay rates (default 0.5, 0.999: a short first-moment memory, usual for GANs).
+    penalty : float
+        Weight γ of the R1 penalty ``(γ/2) E_real |∇_x D(x)|²`` (default 1).
+    slope : float
+        Negative slope of the leaky ReLU activations, in (0, 1) (default 0.2).
+    ema : float
+        Decay in [0, 1) of the exponential moving average of the generator's weights; the fitted
+        generator is that average, debiased by ``1 − ema^steps`` (default 0.999, a window of about
+        1000 steps; 0 keeps the last step's weights).
+    seed : int
+        Seed of the training run: the JAX key (network initialisation, minibatches, noise) is
+        derived from ``numpy.random.default_rng(seed)``. The same seed on the same machine gives
+        bitwise the same generator; across CPUs the float32 arithmetic may differ in the last
+        bits, and a GAN's training amplifies such differences, so trained weights are not
+        bitwise portable.
+
+    Notes
+    -----
+    **Why this loss.** The game is the original GAN's with the *non-saturating* generator loss
+    ``−E ln D(G(z))`` (strong gradients while the generator is still poor) and, on the critic, the
+    zero-centred R1 gradient penalty on real events. Mescheder, Geiger & Nowozin (2018) show that
+    this regularised game is locally convergent, whereas WGAN-GP with a finite number of critic
+    steps need not be. We tried WGAN-GP first (Gulrajani et al. 2017, five critic steps per
+    generator step): within a 2000-step budget its critic stayed far from the Wasserstein
+    distance (an estimate of 0.25 where the distance was 0.69) and the generator drifted away from
+    the data, while the R1 game learns the camel back in the same budget (Reconstructed: our own
+    trials). The training curve shows convergence directly: the losses settle at ``2 ln 2``
+    (critic) and ``ln 2`` (generator). Averaging the generator's weights over the last steps
+    (Polyak averaging, ``ema``) removes most of the step-to-step wobble of the game's
+    equilibrium: on the camel back at N = 1000 it brought the Kolmogorov distance of the learnt law
+    from the truth from about 0.05 down to that of the training sample itself (0.03; our trials).
+
+    Inputs are standardised with the training mean and standard deviation (per dimension) and
+    mapped back after sampling. The whole training run is one ``jax.jit``-compiled ``lax.scan``;
+    the compiled trainer is cached per configuration in the process, and training samples are
+    padded to a multiple of 1024 rows (the minibatch indices are drawn below N), so every N up to
+    1024 reuses one compilation.
+
+    Provenance: see the module docstring (the game, R1 and Adam Standard; the network and the
+    defaults Reconstructed).
+
+    Examples
+    --------
+    >>> from ampcore.laws import CamelBack
+    >>> x = CamelBack().rvs(size=200, random_state=np.random.default_rng(0))
+    >>> model = GAN(steps=300, seed=1).fit(x)
+    >>> model.sample(5, rng=2).shape, model.history.shape, model.method
+    ((5,), (300, 3), 'gan')
+    """
+
+    hidden: int = 32
+    depth: int = 2
+    latent: int = 4
+    steps: int = 4000
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    beta1: float = 0.5
+    beta2: float = 0.999
+    penalty: float = 1.0
+    slope: float = 0.2
+    ema: float = 0.999
+    seed: int = 0
+
+    @property
+    def name(self) -> str:
+        """The amplifier's key in :data:`ampcore.amplify.AMPLIFIERS`: ``"gan"``."""
+        return "gan"
+
+    def _options(self) -> dict[str, Any]:
+        """The options, checked (a ValueError/TypeError names the first bad one)."""
+        options = {
+            "hidden": check_int(self.hidden, "hidden", minimum=1),
+            "depth": check_int(self.depth, "depth", minimum=1),
+            "latent": check_int(self.latent, "latent", minimum=1),
+            "steps": check_int(self.steps, "steps", minimum=1),
+            "batch_size": check_int(self.batch_size, "batch_size", minimum=1),
+            "learning_rate": check_positive(self.learning_rate, "learning_rate"),
+            "beta1": check_positive(self.beta1, "beta1", allow_zero=True),
+            "beta2": check_positive(self.beta2, "beta2", allow_zero=True),
+            "penalty": check_positive(self.penalty, "penalty", allow_zero=True),
+            "slope": check_positive(self.slope, "slope"),
+            "ema": check_positive(self.ema, "ema", allow_zero=True),
+            "seed": check_int(self.seed, "seed", minimum=0),
+        }
+        for name in ("beta1", "beta2", "slope", "ema"):
+            if not options[name] < 1:
+                raise ValueError(f"`{name}` must be < 1; got {options[name]!r}.")
+        return options
+
+    def fit(self, x: ArrayLike) -> GANModel:
+        """Train on `x` (shape (n,) or (n, d), n >= 2 finite events) and return the generator.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a bad sample or option (the message names it).
+        ImportError
+            If JAX or optax is not installed (``pip install "ampcore[gan]"``).
+        """
+        options = self._options()
+        data = _as_training_array(x)
+        n, dim = data.shape
+        shift = data.mean(axis=0)
+        scale = data.std(axis=0)
+        if np.any(scale <= 0):
+            raise ValueError("`x` has zero spread in some dimension; a GAN cannot be standardised on it.")
+        try:
+            import jax
+            import jax.numpy as jnp
+        except ImportError as exc:  # pragma: no cover - the [gan] extra is installed in CI
+            raise ImportError('ampcore.GAN needs JAX and optax: pip install "ampcore[gan]".') from exc
+        config = (options["latent"], options["hidden"], options["depth"], dim, options["steps"],
+                  options["batch_size"], options["learning_rate"], options["beta1"], options["beta2"],
+                  options["penalty"], options["slope"], options["ema"])
+        rows = _BUCKET * math.ceil(n / _BUCKET)
+        compiled = (config, rows) not in _COMPILED
+        padded = np.zeros((rows, dim), dtype=np.float32)
+        padded[:n] = (data - shift) / scale
+        key = jax.random.key(int(np.random.default_rng(options["seed"]).integers(2**63 - 1)))
+        start = time.perf_counter()
+        generator, history = _trainer(config)(key, jnp.asarray(padded), jnp.int32(n))
+        generator = jax.block_until_ready(generator)  # type: ignore[no-untyped-call]  # jax leaves it untyped
+        seconds = time.perf_counter() - start
+        _COMPILED.add((config, rows))
+        layers = tuple((np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)) for w, b in generator)
+        return GANModel(
+            layers=layers, shift=shift, scale=scale, latent=options["latent"], slope=options["slope"],
+            n_train=int(n), dim=int(dim), history=np.asarray(history, dtype=np.float64),
+            seconds=float(seconds), compiled=compiled, options=options,
+        )
+
+
+# (configuration, padded rows) pairs whose trainer this process has compiled (GANModel.compiled reports it)
+_COMPILED: set[tuple[Any, ...]] = set()
