@@ -34,15 +34,27 @@ from .floors import FloorScan, floor_scan
 from .gain import BINNING_AMPLIFIERS, GainGrid, measure_gain, run_grid, seed_matrix
 from .reamplification import (
     CHAIN_METHODS,
+    INTEGRITY_GENERATORS,
     Chains,
+    Integrity,
     Reamplification,
     chain_grid,
+    expected_coverage,
     expected_variance,
     generation_chain,
+    integrity_study,
     naive_bound_table,
+    naive_intervals,
     reamplification_grid,
 )
-from .resolution import Estimates, Resolution, estimate_study, resolution_study
+from .resolution import (
+    ESTIMATE_GENERATORS,
+    Estimates,
+    Resolution,
+    estimate_study,
+    expected_fraction_sd,
+    resolution_study,
+)
 from .results import StudyResult
 from .store import ResultsStore, StoreError
 
@@ -62,6 +74,8 @@ __all__ = [
     # re-amplification (chapter 6)
     "CHAIN_METHODS", "Reamplification", "Chains", "reamplification_grid", "chain_grid",
     "generation_chain", "expected_variance", "naive_bound_table",
+    "INTEGRITY_GENERATORS", "Integrity", "integrity_study", "naive_intervals", "expected_coverage",
     # resolution and significance (chapter 7)
     "Resolution", "Estimates", "resolution_study", "estimate_study",
+    "ESTIMATE_GENERATORS", "expected_fraction_sd",
 ]
