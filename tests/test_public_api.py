@@ -64,8 +64,10 @@ STUDIES = {
     # re-amplification
     "CHAIN_METHODS", "Reamplification", "Chains", "reamplification_grid", "chain_grid", "generation_chain",
     "expected_variance", "naive_bound_table",
+    "INTEGRITY_GENERATORS", "Integrity", "integrity_study", "naive_intervals", "expected_coverage",
     # resolution
     "Resolution", "Estimates", "resolution_study", "estimate_study",
+    "ESTIMATE_GENERATORS", "expected_fraction_sd",
 }
 
 BOOK = {
@@ -74,6 +76,7 @@ BOOK = {
     "NOTEBOOKS_ENV", "BookNotFound", "Chapter", "execute_chapter", "find_book", "find_chapters",
     "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter", "chapter_fingerprint",
     "executed_records", "EXECUTED_ENV",
+    "RenderedPage", "render_chapter", "book_config",
 }
 
 CLI = {"main", "build_parser", "PROG"}
@@ -98,7 +101,7 @@ def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
     assert STUDY_MODULES == ["calibration", "engine", "floors", "gain", "reamplification", "resolution", "results", "store"]
-    assert BOOK_MODULES == ["parameters", "plotting", "records", "runner"]
+    assert BOOK_MODULES == ["parameters", "plotting", "records", "render", "runner"]
 
 
 def test_the_core_reexports_exactly_its_modules_public_names():
@@ -196,7 +199,8 @@ def test_studies_and_book_do_not_import_plotting_or_notebook_tools():
 
 
 STUDY_FUNCTIONS = ["run_grid", "floor_scan", "discretisation_check", "goldilocks_recovery", "generated_m_curve",
-                   "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study"]
+                   "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study",
+                   "integrity_study"]
 ENGINE_OPTIONS = {"executor", "workers", "store", "progress"}
 
 

@@ -6,7 +6,9 @@
 * :mod:`ampcore.book.records` — :func:`record` leaves a chapter's headline numbers for its tests
   and glues them into its prose; :func:`read_records` reads them back;
 * :mod:`ampcore.book.plotting` — one consistent style and one function per kind of figure;
-* :mod:`ampcore.book.runner` — find the book and its chapters, re-run one, render it.
+* :mod:`ampcore.book.runner` — find the book and its chapters, re-run one, render it;
+* :mod:`ampcore.book.render` — :func:`render_chapter` renders an executed chapter with the book's
+  own Sphinx configuration, as one standalone page.
 
 This layer sits above :mod:`ampcore.studies` and the core; nothing below imports it.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from .parameters import ChapterSpec, ParameterError, ParameterSpec, chapter_spec, check_parameters, parse_value
 from .records import RECORD_MIME, glue_names, read_records, record
+from .render import RenderedPage, book_config, render_chapter
 from .runner import (
     EXECUTED_ENV,
     NOTEBOOKS_ENV,
@@ -37,4 +40,5 @@ __all__ = [
     "NOTEBOOKS_ENV", "BookNotFound", "Chapter", "execute_chapter", "find_book", "find_chapters",
     "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter", "chapter_fingerprint",
     "executed_records", "EXECUTED_ENV",
+    "RenderedPage", "render_chapter", "book_config",
 ]
