@@ -631,11 +631,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _render_html(notebook: Path, target: Path, *, title: str, book: Path) -> None:
-    """Standalone HTML; the book's offline MathJax is embedded when the book has it."""
-    from .book.runner import render_html
+    """Standalone HTML rendered with the book's own Sphinx configuration (glue, citations,
+    glossary terms as in the book; :func:`ampcore.book.render.render_chapter`), or with nbconvert
+    and the book's offline MathJax when the book's configuration is not found."""
+    from .book.render import render_chapter
 
-    mathjax = book / "book" / "_static" / "mathjax" / "tex-svg.js"
-    render_html(notebook, target, title=title, mathjax=mathjax if mathjax.is_file() else None)
+    render_chapter(notebook, target, book=book, title=title)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -772,7 +773,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_formatter,
         description=(
             "Execute a chapter notebook with papermill at new parameters, render it to standalone\n"
-            "HTML with nbconvert, and print both paths. The source notebook is never written.\n"
+            "HTML with the book's Sphinx configuration (nbconvert outside the repository), and print\n"
+            "both paths. The source notebook is never written.\n"
             "Values are read by the parameter's declared type: 5000, 2.5, 1e-3, '[1, 10, 100]'.\n"
             "Unknown names and bad values are refused before anything runs (papermill would only warn)."
         ),

@@ -69,6 +69,7 @@ STUDIES = {
     # re-amplification
     "CHAIN_METHODS", "Reamplification", "Chains", "reamplification_grid", "chain_grid", "generation_chain",
     "expected_variance", "naive_bound_table",
+    "INTEGRITY_GENERATORS", "Integrity", "integrity_study", "naive_intervals", "expected_coverage",
     # resolution
     "Resolution", "Estimates", "resolution_study", "estimate_study",
     # neighbours (sample amplification, three notions) and collapse (replace vs accumulate)
@@ -80,6 +81,7 @@ STUDIES = {
     # generative models
     "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
     "gan_resolution_study", "gan_audit_sample",
+    "ESTIMATE_GENERATORS", "expected_fraction_sd",
 }
 
 BOOK = {
@@ -89,6 +91,7 @@ BOOK = {
     "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter", "chapter_fingerprint",
     "executed_records", "EXECUTED_ENV",
     "LabAssignment", "LAB_ASSIGNMENTS", "lab_table",
+    "RenderedPage", "render_chapter", "book_config",
 }
 
 CLI = {"main", "build_parser", "PROG"}
@@ -115,7 +118,7 @@ def test_core_modules_are_the_listed_ones():
     assert found == sorted([*CORE_MODULES, "cli"])
     assert STUDY_MODULES == ["calibration", "collapse", "engine", "exponent", "floors", "gain", "generative",
                              "neighbours", "reamplification", "resolution", "results", "store"]
-    assert BOOK_MODULES == ["kernels", "parameters", "plotting", "records", "runner", "teaching"]
+    assert BOOK_MODULES == ["kernels", "parameters", "plotting", "records", "render", "runner", "teaching"]
 
 
 def test_the_core_reexports_exactly_its_modules_public_names():
@@ -215,7 +218,8 @@ def test_studies_and_book_do_not_import_plotting_or_notebook_tools():
 STUDY_FUNCTIONS = ["run_grid", "floor_scan", "discretisation_check", "goldilocks_recovery", "generated_m_curve",
                    "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study",
                    "distinguishability", "notions_study", "collapse_grid", "exponent_study",
-                   "generative_study", "regan_study", "gan_resolution_study"]
+                   "generative_study", "regan_study", "gan_resolution_study",
+                   "integrity_study"]
 ENGINE_OPTIONS = {"executor", "workers", "store", "progress"}
 
 

@@ -33,12 +33,50 @@ class TestReamplificationGrid:
     def test_rows_columns_and_sizes(self):
         r = reamplification_grid(LAW, 400, [5], gain2=2, replicates=1, reference_size=20_000)
         assert isinstance(r, Reamplification)
-        assert r.frame["source"].tolist() == ["amplified", "real"]
-        assert r.frame["n_prime"].tolist() == [2000, 2000]
-        assert {"width", "width_prime", "floor_n_nats", "floor_nats", "kld_nats"} <= set(r.frame.columns)
+        assert r.frame["source"].tolist() == ["amplified", "one-stage", "real"]
+        assert r.frame["n_prime"].tolist() == [2000, 2000, 2000]
+        assert r.frame["n_generated"].tolist() == [4000, 4000, 4000]  # the control has the same N_G
+        assert r.frame["stage_gain"].tolist() == [2, 10, 2]
+        assert {"width", "width_prime", "floor_n_nats", "floor_nats", "kld_nats", "knn_scale",
+                "occupied_bins", "noise_nats", "bias_nats", "dg_nats"} <= set(r.frame.columns)
+        second = r.frame[r.frame["source"] != "one-stage"]
         # the first-stage width is set by n, the second by n' = 5 n, so it is finer
-        assert (r.frame["width_prime"] < r.frame["width"]).all()
+        assert (second["width_prime"] < second["width"]).all()
         assert np.all(np.isfinite(r.frame["floor_nats"])) and np.all(r.frame["floor_nats"] > 0)
+
+    def test_one_stage_control_and_the_dg_law_columns(self):
+        r = reamplification_grid(LAW, 300, [4], gain2=3, replicates=2, reference_size=5_000, seed=7)
+        control = r.select(source="one-stage")
+        # the control is drawn from the N-event histogram: its floor is the first-stage floor
+        assert (control["floor_nats"] == control["floor_n_nats"]).all()
+        assert (control["width_prime"] == control["width"]).all()
+        # D(G) = bias + noise (1 - 1/G) at the gain of the stage that made the sample
+        for row in r.frame[r.frame["source"] != "amplified"].itertuples():
+            assert row.dg_nats == pytest.approx(row.bias_nats + row.noise_nats * (1 - 1 / row.stage_gain))
+        real = r.select(source="real").iloc[0]
+        x = Trial.make(law="norm", n=300, replicate=int(real["replicate"]), seed=7).rng(2)
+        sample = LAW.rvs(size=1200, random_state=x)
+        from ampcore.amplify import GenCopy
+        from ampcore.floor import floor_terms
+
+        model = GenCopy(m=2.5).fit(sample)
+        terms = floor_terms(sample, model.width, fisher=1.0, origin=model.origin)
+        assert real["noise_nats"] == pytest.approx((terms.occupied_bins - 1) / 2400)
+        assert real["bias_nats"] == pytest.approx(model.width**2 / 24, rel=1e-6)  # J = 1 for N(0, 1)
+        # the law does not apply to the amplified branch, whose training events are not iid
+        assert r.select(source="amplified")["dg_nats"].isna().all()
+        head = r.headline()
+        assert head["n_prime_top"] == 1200 and head["n_generated_top"] == 3600
+        assert head["kld_one_stage_top"] == pytest.approx(control["kld_nats"].mean())
+        assert set(head["kld_sem"]) == {"amplified", "one_stage", "real"}
+
+    def test_knn_scale_is_the_median_kth_neighbour_distance(self, rng):
+        from ampcore.studies.reamplification import _median_knn_distance
+
+        reference = np.sort(rng.normal(size=500))
+        sample = rng.normal(size=50)
+        brute = np.median(np.sort(np.abs(sample[:, None] - reference[None, :]), axis=1)[:, 2])
+        assert _median_knn_distance(sample, reference, 3) == pytest.approx(brute, rel=1e-12)
 
     def test_first_stage_floor_is_the_training_sample_floor(self):
         r = reamplification_grid(LAW, 300, [2], replicates=2, reference_size=5_000, seed=3)
@@ -57,7 +95,7 @@ class TestReamplificationGrid:
         a = reamplification_grid(LAW, 200, [1, 3], replicates=2, reference_size=5_000)
         b = reamplification_grid(LAW, 200, [3, 1], replicates=2, reference_size=5_000)
         pd.testing.assert_frame_equal(a.frame, b.frame)
-        assert len(a) == 8
+        assert len(a) == 12
 
     def test_amplified_keeps_the_n_event_floor_real_does_not(self):
         # N = 2000, N' = 10 N, M = 2.5. DESIGN.md section 4 and our runs: amplified floor ~0.011,
@@ -71,7 +109,7 @@ class TestReamplificationGrid:
         head = r.headline()
         assert head["floor_amplified"]["20000"] == pytest.approx(mean["amplified"])
         assert head["floor_real"]["20000"] == pytest.approx(mean["real"])
-        assert set(r.table()["trained on"]) == {"amplified", "real"}
+        assert set(r.table()["trained on"]) == {"amplified", "one-stage", "real"}
 
     @pytest.mark.parametrize(
         ("kwargs", "exc", "match"),
@@ -247,3 +285,175 @@ class TestChainGrid:
     def test_validation(self, kwargs, exc, match):
         with pytest.raises(exc, match=match):
             chain_grid(LAW, 50, **{"generations": 2, **kwargs})
+
+
+# --------------------------------------------------------------------------------------------------
+# integrity: naive intervals, two-sample tests, coverage by stage
+
+
+class TestNaiveIntervals:
+    def test_formulas_on_a_small_sample(self):
+        from ampcore.studies import naive_intervals
+
+        x = np.arange(10.0)
+        ci = naive_intervals(x, quantile=0.5, cut=7.0, level=0.95)
+        z = stats.norm.ppf(0.975)
+        half = z * x.std(ddof=1) / np.sqrt(10)
+        assert ci["mean"] == pytest.approx((4.5, 4.5 - half, 4.5 + half))
+        assert ci["fraction"] == pytest.approx((0.3, 0.3 - z * np.sqrt(0.21 / 10), 0.3 + z * np.sqrt(0.21 / 10)))
+        # ranks floor(5 - 1.96 * sqrt(2.5)) = 1 and ceil(5 + 3.1) = 9: x_(1) = 0, x_(9) = 8
+        assert ci["quantile"] == pytest.approx((4.5, 0.0, 8.0))
+
+    def test_coverage_on_real_data(self):
+        # 2000 samples of 400 N(0, 1) events: a 95 % interval covers in 0.95 +- 0.0049 (binomial
+        # se); 3 se = 0.015 for the mean. Wald's interval for a fraction of 0.16 undercovers by
+        # about 0.005 at n = 400 (known), so +-0.02; the order-statistic interval of the quantile
+        # is conservative (>= 0.95 - 3 se).
+        from ampcore.studies import naive_intervals
+
+        gen = np.random.default_rng(11)
+        truth = {"mean": 0.0, "quantile": stats.norm.ppf(0.9), "fraction": stats.norm.sf(1.0)}
+        hits = {k: 0 for k in truth}
+        for _ in range(2000):
+            ci = naive_intervals(gen.normal(size=400), quantile=0.9, cut=1.0)
+            for k, (_, low, high) in ci.items():
+                hits[k] += low <= truth[k] <= high
+        assert hits["mean"] / 2000 == pytest.approx(0.95, abs=0.015)
+        assert hits["fraction"] / 2000 == pytest.approx(0.95, abs=0.02)
+        assert hits["quantile"] / 2000 >= 0.95 - 0.015
+
+    def test_validation(self):
+        from ampcore.studies import naive_intervals
+
+        with pytest.raises(ValueError, match="`quantile` and `level` must be in"):
+            naive_intervals([0.0, 1.0], quantile=1.5)
+        with pytest.raises(ValueError, match="`cut` must be finite"):
+            naive_intervals([0.0, 1.0], cut=np.inf)
+        with pytest.raises(ValueError, match="at least 2 values"):
+            naive_intervals([0.0])
+
+
+def test_two_sample_tests():
+    from ampcore.studies.reamplification import _anderson_pvalue, _ks_two_sample
+
+    gen = np.random.default_rng(3)
+    a, b = np.sort(gen.normal(size=3000)), np.sort(gen.normal(size=2000))
+    d, p = _ks_two_sample(a, b)
+    ref = stats.ks_2samp(a, b, method="asymp")
+    assert d == pytest.approx(ref.statistic, abs=1e-12)
+    # Kolmogorov's limit law against scipy's finite-n distribution: a few per cent apart here
+    assert p == pytest.approx(ref.pvalue, rel=0.1)
+    shifted = np.sort(gen.normal(0.3, 1.0, size=2000))
+    assert _ks_two_sample(a, shifted)[1] < 1e-6
+    assert _anderson_pvalue(a, shifted)[1] <= 0.001 < _anderson_pvalue(a, b)[1]
+
+
+def test_expected_coverage():
+    from ampcore.studies import expected_coverage
+
+    z = stats.norm.ppf(0.975)
+    stage = np.array([0, 1, 2, 3])
+    np.testing.assert_allclose(expected_coverage(4, stage, draws=False), 2 * stats.norm.cdf(z / np.sqrt(4.0**stage)) - 1)
+    np.testing.assert_allclose(expected_coverage(4, stage, draws=True, chain=False)[1:],
+                               2 * stats.norm.cdf(z / np.sqrt(1 + 4.0 ** stage[1:])) - 1)
+    np.testing.assert_allclose(expected_coverage(4, 2, draws=True), 2 * stats.norm.cdf(z / np.sqrt(1 + 4 + 16)) - 1)
+    assert expected_coverage(1, 3, draws=True) == pytest.approx(2 * stats.norm.cdf(z / 2) - 1)  # 1 + 1 + 1 + 1
+    assert expected_coverage(5, 0, draws=True) == pytest.approx(0.95)
+    with pytest.raises(ValueError, match="`stage` must hold integers >= 0"):
+        expected_coverage(2, [1.5], draws=True)
+    with pytest.raises(ValueError, match="`level` must be in"):
+        expected_coverage(2, 1, draws=True, level=1.0)
+
+
+@pytest.fixture(scope="module")
+def study():
+    from ampcore.studies import integrity_study
+
+    return integrity_study(LAW, 60, gain=2, stages=2, generators=["gencopy", "kde"], replicates=3, seed=5)
+
+
+class TestIntegrityStudy:
+
+    def test_rows_kinds_and_sizes(self, study):
+        from ampcore.studies import Integrity
+
+        assert isinstance(study, Integrity)
+        f = study.frame
+        assert sorted(f["source"].unique()) == ["gencopy", "kde", "real"]
+        assert set(f[f["source"] == "real"]["kind"]) == {"real"}
+        assert sorted(f[f["source"] == "real"]["stage"].unique()) == [0, 1, 2]
+        gen = f[f["source"] == "gencopy"]
+        assert sorted(gen["kind"].unique()) == ["chain", "control"] and sorted(gen["stage"].unique()) == [1, 2]
+        assert (f["n_events"] == 60 * 2 ** f["stage"]).all()
+        # stage 1 is its own control: the same sample, the same row values
+        one = gen[gen["stage"] == 1].drop(columns=["smoothing_var"])
+        chain = one[one["kind"] == "chain"].drop(columns="kind").reset_index(drop=True)
+        control = one[one["kind"] == "control"].drop(columns="kind").reset_index(drop=True)
+        pd.testing.assert_frame_equal(chain, control)
+        # only the KDE smooths; its chain sums h^2 over the stages
+        assert (gen["smoothing_var"] == 0).all()
+        kde = f[(f["source"] == "kde") & (f["stage"] == 2)].set_index(["kind", "replicate"])["smoothing_var"]
+        assert (kde.loc["chain"] > kde.loc["control"]).all()
+        table = study.table()
+        assert table.columns.tolist()[:4] == ["generator", "kind", "stage", "N_G"] and len(table) == 2 * 4 + 3
+
+    def test_stage_zero_is_the_training_sample(self, study):
+        from ampcore.studies import naive_intervals
+
+        x = Trial.make(law="norm", n=60, replicate=1, seed=5).training_sample(LAW)
+        row = study.frame[(study.frame["source"] == "real") & (study.frame["stage"] == 0) & (study.frame["replicate"] == 1)].iloc[0]
+        assert row["mean"] == pytest.approx(naive_intervals(x)["mean"][0])
+
+    def test_same_seed_same_frame(self, study):
+        from ampcore.studies import integrity_study
+
+        again = integrity_study(LAW, 60, gain=2, stages=2, generators=["gencopy", "kde"], replicates=3, seed=5)
+        pd.testing.assert_frame_equal(study.frame, again.frame)
+
+    def test_headline_names_do_not_depend_on_the_grid(self, study):
+        head = study.headline()
+        assert head["coverage_mean"]["gencopy_chain"]["last"] == head["coverage_mean"]["gencopy_chain"]["2"]
+        assert head["total_gain_last"] == 4.0 and head["n_events_last"] == 240
+        assert set(head["ks_reject"]) == {"gencopy_chain", "gencopy_control", "kde_chain", "kde_control", "real"}
+
+    def test_smoothing_bias(self, study):
+        s = study.smoothing_bias("kde")
+        assert list(s["kind"]) == ["chain", "control", "chain", "control"]
+        # N(0, 1 + v): the 0.9-quantile moves by z_0.9 (sqrt(1 + v) - 1)
+        np.testing.assert_allclose(s["quantile_predicted"], stats.norm.ppf(0.9) * (np.sqrt(1 + s["smoothing_var"]) - 1))
+        with pytest.raises(ValueError, match="no rows for source 'refit_normal'"):
+            study.smoothing_bias("refit_normal")
+
+    def test_gencopy_coverage_follows_the_total_gain(self):
+        # 300 training samples of 200 events, two stages of gain 2 (total gain 4): GenCopy's mean
+        # carries the training error, so its naive interval covers in 2 Phi(1.96/2) - 1 = 0.673,
+        # chain and control alike, within 3 binomial se (0.081); an honest interval (0.95) is > 10
+        # se away. Real events cover in 0.95 +- 0.038 and are rejected at 0.05 +- 0.038.
+        from ampcore.studies import expected_coverage, integrity_study
+
+        r = integrity_study(LAW, 200, gain=2, stages=2, generators=["gencopy"], replicates=300, seed=9)
+        head = r.headline()
+        want = float(expected_coverage(2, 2, draws=False))
+        tol = 3 * np.sqrt(want * (1 - want) / 300)
+        for kind in ("chain", "control"):
+            assert head["coverage_mean"][f"gencopy_{kind}"]["2"] == pytest.approx(want, abs=tol), kind
+        assert head["coverage_mean"]["real"]["0"] == pytest.approx(0.95, abs=3 * np.sqrt(0.95 * 0.05 / 300))
+        for test in ("ks_reject", "ad_reject"):
+            assert head[test]["real"]["2"] == pytest.approx(0.05, abs=3 * np.sqrt(0.05 * 0.95 / 300))
+
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"gain": 1}, "`gain` must be an integer >= 2"),
+            ({"stages": 7}, "`stages` must be an integer"),
+            ({"generators": ["gan"]}, "`generators` must be one of"),
+            ({"alpha": 0.5}, r"`alpha` must be in \[0.001, 0.25\]"),
+            ({"quantile": 1.0}, "`quantile` and `level` must be in"),
+            ({"replicates": 1}, "`replicates` must be an integer >= 2"),
+        ],
+    )
+    def test_validation(self, kwargs, match):
+        from ampcore.studies import integrity_study
+
+        with pytest.raises(ValueError, match=match):
+            integrity_study(LAW, 50, **kwargs)

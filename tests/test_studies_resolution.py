@@ -7,8 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from scipy import stats
+
 from ampcore.laws import TwoPeaks
-from ampcore.studies import Estimates, Resolution, Trial, estimate_study, resolution_study
+from ampcore.studies import Estimates, Resolution, Trial, estimate_study, expected_fraction_sd, resolution_study
 from ampcore.valley import true_valley_depth, valley_depth
 
 LAW = TwoPeaks(0.05, 0.0125)
@@ -16,7 +18,16 @@ LAW = TwoPeaks(0.05, 0.0125)
 
 @pytest.fixture(scope="module")
 def estimates() -> Estimates:
-    return estimate_study(LAW, 500, [1, 30], cut=0.5, replicates=200)
+    # 400 training samples: the sd of a fraction estimated from them has relative standard error
+    # 1/sqrt(2 * 399) = 0.035, a ratio of two such sds at most sqrt(2) * 0.035 = 0.050
+    return estimate_study(LAW, 500, [1, 30], cuts=[0.5], replicates=400,
+                          generators=["gencopy-jitter", "gencopy-multinomial", "mc"])
+
+
+@pytest.fixture(scope="module")
+def normal_estimates() -> Estimates:
+    return estimate_study(stats.norm(), 1000, [1, 50], cuts=[1.0, 2.0], replicates=200,
+                          generators=["refit_normal", "kde", "mc"], seed=3)
 
 
 class TestResolutionStudy:
@@ -58,43 +69,103 @@ class TestResolutionStudy:
 
 class TestEstimateStudy:
     def test_spread_of_amplified_estimates_stays_at_the_training_level(self, estimates):
-        # 200 training samples: the sd over them of an sd estimate has relative error
-        # 1/sqrt(2*199) = 5%; bands of +-30% are 6 sd wide (false failure < 1e-8).
-        s = estimates.spread().set_index(["source", "gain"])
-        # MC of N_G events: the naive error is right
-        assert s.loc[("mc", 30), "fraction_sd"] == pytest.approx(s.loc[("mc", 30), "fraction_naive"], rel=0.3)
-        # GenCopy: the real error stays at the N-event level, sqrt(30) = 5.5 times the naive one
-        jit = s.loc[("gencopy-jitter", 30)]
-        assert jit["fraction_sd"] == pytest.approx(jit["fraction_train"], rel=0.3)
-        assert jit["fraction_ratio"] > 3.5
-        assert s.loc[("gencopy-multinomial", 30), "mean_sd"] == pytest.approx(
-            s.loc[("gencopy-multinomial", 30), "mean_train"], rel=0.3
-        )
-        # multinomial GenCopy at G = 1 adds its own sampling noise: sd ~ sqrt(2) x training level
+        # relative se of an sd from 400 samples: 0.035; bands of +-3.5 se = 12 % (false failure
+        # < 1e-3 per check), each far narrower than the wrong answers (a factor sqrt(30) = 5.5)
+        s = estimates.spread().set_index(["source", "gain", "cut"])
+        mc = s.loc[("mc", 30, 0.5)]
+        assert mc["fraction_sd"] == pytest.approx(mc["fraction_naive"], rel=0.12)
+        jit = s.loc[("gencopy-jitter", 30, 0.5)]
+        assert jit["fraction_sd"] == pytest.approx(jit["fraction_train"], rel=0.12)
+        assert jit["fraction_ratio"] == pytest.approx(math.sqrt(30), rel=0.12)
+        mult = s.loc[("gencopy-multinomial", 30, 0.5)]
+        assert mult["mean_sd"] == pytest.approx(mult["mean_train"] * math.sqrt(1 + 1 / 30), rel=0.12)
+
+    def test_random_draws_gain_sqrt_two_copies_gain_nothing(self, estimates):
+        # the ratio sd(G = 1) / sd(G = 30) has relative se <= 0.050 (the two gains share their
+        # training samples, which only lowers it). Within 3.5 of those (17.5 %) of the
+        # decomposition: sqrt(2 / (1 + 1/30)) = 1.391 for the multinomial variant, 1 for GenCopy
+        # proper. Each band excludes the other's answer (1.391 / 1.175 = 1.18 > 1, 1.175 < 1.391),
+        # so a multinomial variant without its own noise, or GenCopy with it, fails.
         gain = estimates.significance_gain()
-        assert gain["measured"] == pytest.approx(math.sqrt(1 + 1) / math.sqrt(1 + 1 / 30), rel=0.3)
         assert gain["predicted"] == pytest.approx(math.sqrt(2 / (1 + 1 / 30)), rel=1e-12)
         assert (gain["g_min"], gain["g_max"]) == (1, 30)
+        assert gain["measured"] == pytest.approx(gain["predicted"], rel=0.175)
+        jitter = estimates.significance_gain("gencopy-jitter")
+        assert jitter["predicted"] == 1.0
+        assert jitter["measured"] == pytest.approx(1.0, rel=0.175)
+        table = estimates.significance_table()
+        assert table["sample"].tolist() == ["gencopy-jitter", "gencopy-multinomial"]
+
+    def test_correct_fit_beats_the_training_error_and_kde_is_biased(self, normal_estimates):
+        # N(0, 1), N = 1000, G = 50, 200 samples (relative se of an sd 0.05). The refitted
+        # Normal's error is the delta method's phi(z) sqrt((1 + z^2/2)/N) (+ its 1/N_G noise)
+        # within 3 se, below the binomial error of the N events (0.82 and 0.63 of it) by > 3 se.
+        # The KDE's bias is h^2-driven and positive: > 3 se of a mean (sd/sqrt(200)) at both cuts.
+        s = normal_estimates.spread().set_index(["source", "gain", "cut"])
+        for cut in (1.0, 2.0):
+            refit = s.loc[("refit_normal", 50, cut)]
+            assert refit["fraction_sd"] == pytest.approx(refit["fraction_expected"], rel=0.15)
+            assert refit["fraction_sd"] < (1 - 0.15) * refit["fraction_train"]
+            assert abs(refit["fraction_bias"]) < 3 * refit["fraction_bias_se"]
+            kde = s.loc[("kde", 50, cut)]
+            assert kde["fraction_bias"] > 3 * kde["fraction_bias_se"]
+            # at G = 50 the naive interval covers in 2 Phi(1.96 naive / real) - 1, about 0.26 for
+            # the refit above 1 (real 0.0095, naive 0.0016) and less for the biased KDE: < 0.5 is
+            # > 6 binomial se above both; MC covers in 0.95 +- 3 se (0.046)
+            assert refit["coverage"] < 0.5 and kde["coverage"] < 0.5
+            assert s.loc[("mc", 50, cut), "coverage"] == pytest.approx(0.95, abs=3 * math.sqrt(0.95 * 0.05 / 200))
 
     def test_spread_columns_and_law_sd(self, estimates):
         s = estimates.spread()
         assert set(s["source"]) == {"gencopy-jitter", "gencopy-multinomial", "mc"}
         np.testing.assert_allclose(s["mean_naive"], LAW.std() / np.sqrt(s["n_events"]), rtol=1e-12)
         np.testing.assert_allclose(s["fraction_ratio"], s["fraction_sd"] / s["fraction_naive"])
+        np.testing.assert_allclose(s["truth"], 1 - LAW.cdf(0.5), rtol=1e-12)
         doubled = estimates.spread(sd=2 * LAW.std())
         np.testing.assert_allclose(doubled["mean_train"], 2 * s["mean_train"], rtol=1e-12)
+        # the refitted Normal's prediction is only made for a Normal law
+        assert estimates.frame["law_is_normal"].eq(False).all()
         head = estimates.headline()
         assert set(head["fraction_ratio"]) == {"gencopy-jitter", "gencopy-multinomial", "mc"}
+        assert set(head["fraction_ratio"]["mc"]) == {"0"}  # keyed by the cut's position
         assert head["multinomial_gain"] == pytest.approx(estimates.significance_gain()["measured"])
+        table = estimates.table()
+        assert table["G"].eq(30).all() and len(table) == 3
+        assert len(estimates.table(gain=1)) == 3
+
+    def test_smaller_gains_reuse_the_largest_sample(self):
+        # GenCopy's first G N events of its G_max N are G complete copies: at G = 1 the jitter
+        # variant's fraction above a cut is the training fraction up to the cut's own bin
+        e = estimate_study(LAW, 300, [1, 4], cuts=[0.5], replicates=2, generators=["gencopy-jitter"], seed=8)
+        f = e.frame.set_index(["replicate", "gain"])["n_events"]
+        assert f.loc[(0, 1)] == 300 and f.loc[(0, 4)] == 1200
+
+    def test_expected_fraction_sd(self):
+        f = stats.norm.sf(1.0)
+        assert expected_fraction_sd("mc", n=100, n_events=400, fraction=f) == pytest.approx(math.sqrt(f * (1 - f) / 400))
+        assert expected_fraction_sd("gencopy-multinomial", n=100, n_events=400, fraction=f) == pytest.approx(
+            math.sqrt(f * (1 - f) * (1 / 100 + 1 / 400)))
+        delta = stats.norm.pdf(1.0) ** 2 * 1.5 / 100
+        assert expected_fraction_sd("refit_normal", n=100, n_events=400, fraction=f, z=1.0) == pytest.approx(
+            math.sqrt(delta + f * (1 - f) / 400))
+        assert math.isnan(expected_fraction_sd("kde", n=100, n_events=400, fraction=f))
+        with pytest.raises(ValueError, match="`z`"):
+            expected_fraction_sd("refit_normal", n=100, n_events=400, fraction=f)
+        with pytest.raises(ValueError, match="`fraction` must be in"):
+            expected_fraction_sd("mc", n=100, n_events=400, fraction=1.0)
 
     def test_validation(self, estimates):
         with pytest.raises(ValueError, match="`replicates` must be an integer >= 2"):
-            estimate_study(LAW, 100, [1], cut=0.0, replicates=1)
-        with pytest.raises(ValueError, match="`cut` must be finite"):
-            estimate_study(LAW, 100, [1], cut=math.inf)
-        with pytest.raises(ValueError, match="`variants` must be one of"):
-            estimate_study(LAW, 100, [1], cut=0.0, variants=["gauss"])
+            estimate_study(LAW, 100, [1], cuts=[0.0], replicates=1)
+        with pytest.raises(ValueError, match="`cuts` must be finite"):
+            estimate_study(LAW, 100, [1], cuts=[math.inf])
+        with pytest.raises(ValueError, match="`generators` must be one of"):
+            estimate_study(LAW, 100, [1], cuts=[0.0], generators=["gauss"])
+        with pytest.raises(ValueError, match="`level` must be in"):
+            estimate_study(LAW, 100, [1], cuts=[0.0], level=1.0)
         with pytest.raises(ValueError, match="`sd` must be finite and > 0"):
             estimates.spread(sd=0.0)
         with pytest.raises(ValueError, match="no rows for source 'nosuch'"):
             estimates.significance_gain("nosuch")
+        with pytest.raises(ValueError, match="no rows at gain 7"):
+            estimates.table(gain=7)

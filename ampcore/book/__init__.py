@@ -8,6 +8,8 @@
 * :mod:`ampcore.book.plotting` — one consistent style and one function per kind of figure;
 * :mod:`ampcore.book.runner` — find the book and its chapters, re-run one, render it;
 * :mod:`ampcore.book.teaching` — the lab's parameter changes and the results they give.
+* :mod:`ampcore.book.render` — :func:`render_chapter` renders an executed chapter with the book's
+  own Sphinx configuration, as one standalone page.
 
 This layer sits above :mod:`ampcore.studies` and the core; nothing below imports it.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from .parameters import ChapterSpec, ParameterError, ParameterSpec, chapter_spec, check_parameters, parse_value
 from .records import RECORD_MIME, glue_names, read_records, record
+from .render import RenderedPage, book_config, render_chapter
 from .runner import (
     EXECUTED_ENV,
     NOTEBOOKS_ENV,
@@ -40,4 +43,5 @@ __all__ = [
     "notebooks_dir", "render_html", "rerun_commands", "resolve_chapter", "chapter_fingerprint",
     "executed_records", "EXECUTED_ENV",
     "LabAssignment", "LAB_ASSIGNMENTS", "lab_table",
+    "RenderedPage", "render_chapter", "book_config",
 ]

@@ -62,15 +62,27 @@ from .neighbours import (
 )
 from .reamplification import (
     CHAIN_METHODS,
+    INTEGRITY_GENERATORS,
     Chains,
+    Integrity,
     Reamplification,
     chain_grid,
+    expected_coverage,
     expected_variance,
     generation_chain,
+    integrity_study,
     naive_bound_table,
+    naive_intervals,
     reamplification_grid,
 )
-from .resolution import Estimates, Resolution, estimate_study, resolution_study
+from .resolution import (
+    ESTIMATE_GENERATORS,
+    Estimates,
+    Resolution,
+    estimate_study,
+    expected_fraction_sd,
+    resolution_study,
+)
 from .results import StudyResult
 from .store import ResultsStore, StoreError
 
@@ -90,6 +102,7 @@ __all__ = [
     # re-amplification (chapter 6)
     "CHAIN_METHODS", "Reamplification", "Chains", "reamplification_grid", "chain_grid",
     "generation_chain", "expected_variance", "naive_bound_table",
+    "INTEGRITY_GENERATORS", "Integrity", "integrity_study", "naive_intervals", "expected_coverage",
     # resolution and significance (chapter 7)
     "Resolution", "Estimates", "resolution_study", "estimate_study",
     # neighbouring results (chapter 9): sample amplification, three notions, model collapse
@@ -102,4 +115,5 @@ __all__ = [
     # generative models (chapter 8)
     "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
     "gan_resolution_study", "gan_audit_sample",
+    "ESTIMATE_GENERATORS", "expected_fraction_sd",
 ]

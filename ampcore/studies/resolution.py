@@ -3,8 +3,11 @@
 Use :func:`resolution_study` to compare the valley depth (:func:`ampcore.valley.valley_depth`)
 of training, GenCopy and Monte Carlo samples of the same size at many gains, and
 :func:`estimate_study` to compare the real spread (over training samples) of an estimate made from
-amplified data — a window fraction and a mean — with its naive ``1/sqrt(N_G)`` error and with
-Monte Carlo of the same size (:meth:`Estimates.spread`, :meth:`Estimates.significance_gain`).
+generated data — tail fractions at several cuts and a mean — with its naive ``1/sqrt(N_G)`` error,
+its bias and the coverage of the naive interval, for histogram generators (GenCopy and its
+multinomial variant), fitted models (a refitted Normal, a Gaussian mixture), a KDE and Monte
+Carlo of the same size (:meth:`Estimates.spread`, :meth:`Estimates.significance_gain`,
+:func:`expected_fraction_sd`).
 
 Provenance:
 
@@ -12,7 +15,8 @@ Provenance:
   in sample size can still improve statistical significance" is **Quoted** (abstract of Watts &
   Crow 2025, arXiv:2412.18041).
 * The valley statistic and the error decomposition ``Var = σ²/N + σ_gen²/N_G`` are
-  **Reconstructed** (ours); the binomial and Poisson errors are **Standard**.
+  **Reconstructed** (ours); the binomial and Poisson errors and the delta-method error of a
+  fitted Normal's tail fraction are **Standard**.
 """
 
 from __future__ import annotations
@@ -26,14 +30,15 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice, check_finite, check_int, check_law, check_positive
-from ..amplify import GenCopy
+from ..amplify import KDE, GaussianMixture, GenCopy, RefitNormal
 from ..information import bin_width
 from ..laws import law_name
 from ..valley import valley_depth
 from .engine import DEFAULT_SEED, Trial, grid, run_trials
 from .results import StudyResult, check_list
 
-__all__ = ["Resolution", "Estimates", "resolution_study", "estimate_study"]
+__all__ = ["Resolution", "Estimates", "resolution_study", "estimate_study", "ESTIMATE_GENERATORS",
+           "expected_fraction_sd"]
 
 _VARIANTS = ("jitter", "multinomial")
 
@@ -164,26 +169,122 @@ def resolution_study(
     return Resolution(pd.DataFrame(rows))
 
 
+ESTIMATE_GENERATORS = ("gencopy-jitter", "gencopy-multinomial", "refit_normal", "kde", "gaussian_mixture", "mc")
+"""Sources of :func:`estimate_study`: GenCopy and its multinomial variant (histogram generators),
+a refitted Normal, a Gaussian KDE (Silverman's bandwidth), a Gaussian mixture fitted by EM, and
+Monte Carlo (fresh events from the law) for comparison."""
+
+
+def _estimate_sample(source: str, train: np.ndarray, size: int, trial: Trial, law: Any) -> np.ndarray:
+    """`size` events from `source` trained on `train` (MC: from the law itself)."""
+    rng = trial.rng("estimate", source)
+    if source == "mc":
+        return np.asarray(law.rvs(size=size, random_state=rng), dtype=np.float64)
+    model: Any
+    if source.startswith("gencopy"):
+        model = GenCopy(width=bin_width(train, trial["m"]), variant=source.split("-", 1)[1]).fit(train)
+    elif source == "refit_normal":
+        model = RefitNormal().fit(train)
+    elif source == "kde":
+        model = KDE("silverman").fit(train)
+    else:
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # comes with scikit-learn
+
+        # EM's k-means start runs OpenMP threads; on one-dimensional data of this size they only
+        # contend with the engine's other worker processes (10x slower on a busy 2-core machine)
+        with threadpool_limits(limits=1):
+            model = GaussianMixture(components=trial["components"]).fit(train)
+    return np.asarray(model.sample(size, rng=rng), dtype=np.float64)
+
+
 def _measure_estimates(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, Any]]:
     law = context["laws"][trial.law]
     train = trial.training_sample(law)
-    width = bin_width(train, trial["m"])
-    g, n, cut = trial["gain"], trial.n, trial["cut"]
-    samples = [
-        (f"gencopy-{v}", GenCopy(width=width, variant=v).fit(train).sample(g * n, rng=trial.rng("gencopy", v)))
-        for v in trial["variants"]
-    ]
-    samples.append(("mc", np.asarray(law.rvs(size=g * n, random_state=trial.rng("mc")), dtype=np.float64)))
-    return [{"source": source, "n_events": int(s.size), "fraction": float(np.mean(s >= cut)), "mean": float(s.mean())}
-            for source, s in samples]
+    n, gains = trial.n, sorted(trial["gains"])
+    # one sample of the largest size; every smaller gain uses its first G·N events (for GenCopy
+    # those are G complete copies, for the others an iid sample), so gains share their draws
+    sample = _estimate_sample(trial["source"], train, gains[-1] * n, trial, law)
+    ends = np.array(gains) * n - 1
+    means = np.cumsum(sample)[ends] / (ends + 1)
+    rows = []
+    for cut in trial["cuts"]:
+        fractions = np.cumsum(sample >= cut)[ends] / (ends + 1)
+        for g, f, mean in zip(gains, fractions, means):
+            rows.append({"gain": int(g), "cut": float(cut), "n_events": int(g * n), "fraction": float(f),
+                         "naive_se": math.sqrt(f * (1 - f) / (g * n)), "mean": float(mean)})
+    return rows
+
+
+def expected_fraction_sd(source: str, *, n: int, n_events: int, fraction: float, z: float | None = None) -> float:
+    """The real error of a tail fraction estimated from `n_events` generated events, to first order.
+
+    Parameters
+    ----------
+    source : str
+        A member of :data:`ESTIMATE_GENERATORS`.
+    n : int
+        Training events N.
+    n_events : int
+        Generated events ``N_G``.
+    fraction : float
+        The true tail fraction f, in (0, 1).
+    z : float, optional
+        The cut in standard units of the law, ``(cut − μ)/σ``; needed for ``"refit_normal"``.
+
+    Returns
+    -------
+    float
+        ``mc``: ``√(f(1−f)/N_G)``; ``gencopy-jitter``: ``√(f(1−f)/N)`` (every copy keeps the
+        training histogram); ``gencopy-multinomial``: ``√(f(1−f)(1/N + 1/N_G))``;
+        ``refit_normal``: ``√(φ(z)²(1 + z²/2)/N + f(1−f)/N_G)``; NaN for the KDE and the mixture
+        (no closed form here).
+
+    Notes
+    -----
+    Provenance: the binomial errors are Standard; the refitted Normal's term is the Standard delta
+    method for ``f = 1 − Φ((c − μ̂)/σ̂)`` with ``Var μ̂ = σ²/N`` and ``Var σ̂ ≈ σ²/(2N)`` (valid when
+    the law is Normal). Adding the generator's own binomial noise ``f(1−f)/N_G`` is Reconstructed
+    (ours).
+
+    Examples
+    --------
+    >>> round(expected_fraction_sd("refit_normal", n=2000, n_events=10**9, fraction=0.02275, z=2.0), 5)
+    0.00209
+    >>> round(expected_fraction_sd("gencopy-jitter", n=2000, n_events=200_000, fraction=0.02275), 5)
+    0.00333
+    """
+    from scipy import stats
+
+    check_choice(source, "source", ESTIMATE_GENERATORS)
+    n = check_int(n, "n", minimum=1)
+    n_events = check_int(n_events, "n_events", minimum=1)
+    f = check_positive(fraction, "fraction")
+    if f >= 1:
+        raise ValueError(f"`fraction` must be in (0, 1); got {fraction!r}.")
+    binomial = f * (1 - f)
+    if source == "mc":
+        return math.sqrt(binomial / n_events)
+    if source == "gencopy-jitter":
+        return math.sqrt(binomial / n)
+    if source == "gencopy-multinomial":
+        return math.sqrt(binomial * (1 / n + 1 / n_events))
+    if source == "refit_normal":
+        if z is None:
+            raise ValueError("`z` (the cut in standard units) is required for source='refit_normal'; got None.")
+        z = check_finite(z, "z")
+        density = float(stats.norm.pdf(z))
+        return math.sqrt(density**2 * (1 + z**2 / 2) / n + binomial / n_events)
+    return math.nan
 
 
 @dataclass(frozen=True)
 class Estimates(StudyResult):
-    """Rows ``law, n, replicate, gain, ..., source, n_events, fraction, mean``."""
+    """Rows ``law, n, replicate, source, ..., gain, cut, n_events, fraction, naive_se, mean,
+    truth, law_mean, law_sd``: one per (training sample, source, gain, cut). ``truth`` is the
+    law's tail fraction at the cut."""
 
     def spread(self, sd: float | None = None) -> pd.DataFrame:
-        """Real spread over training samples vs the naive error, per (source, gain).
+        """Real error, bias and coverage against the naive error, per (source, gain, cut).
 
         Parameters
         ----------
@@ -194,82 +295,135 @@ class Estimates(StudyResult):
         Returns
         -------
         pandas.DataFrame
-            ``source, gain, n_events, fraction_sd`` (sd over replicates, the real error),
-            ``fraction_naive`` (mean of ``sqrt(f(1-f)/N_G)``, the binomial error one would quote
-            treating the events as independent), ``fraction_train`` (``sqrt(f̄(1-f̄)/N)``),
-            ``fraction_ratio = fraction_sd / fraction_naive``, and ``mean_sd``, ``mean_naive``
-            (``sd/sqrt(N_G)``), ``mean_train`` (``sd/sqrt(N)``).
+            ``source, gain, cut, n_events, truth``; ``fraction_bias`` (mean of f̂ − f),
+            ``fraction_bias_se`` (sd / √replicates), ``fraction_sd`` (sd over replicates: the
+            real error), ``fraction_naive`` (mean of ``√(f̂(1−f̂)/N_G)``, the binomial error one
+            would quote treating the events as independent), ``fraction_train``
+            (``√(f(1−f)/N)``, the error of the N training events), ``fraction_ratio =
+            fraction_sd / fraction_naive``, ``fraction_expected`` (:func:`expected_fraction_sd`,
+            the refitted Normal's only for a Normal law), ``coverage`` (share of replicates whose
+            naive interval ``f̂ ± z·naive`` at `level` holds f) and ``coverage_se``; and
+            ``mean_sd``, ``mean_naive`` (``sd/√N_G``), ``mean_train`` (``sd/√N``).
 
         Notes
         -----
-        Provenance: Standard (binomial error ``sqrt(f(1-f)/n)``, standard error of a mean);
-        Reconstructed: the comparison.
+        Provenance: Standard (binomial error ``√(f(1−f)/n)``, standard error of a mean, the
+        binomial standard error of a coverage); Reconstructed: the comparison.
         """
+        from scipy import stats
+
         sd_law = check_positive(float(self.frame["law_sd"].iloc[0]) if sd is None else sd, "sd")
         n = int(self.frame["n"].iloc[0])
-        rows = []
-        for (source, gain), grp in self.frame.groupby(["source", "gain"], sort=True):
-            f = grp["fraction"].to_numpy()
-            n_g = int(grp["n_events"].iloc[0])
-            f_bar = float(f.mean())
-            rows.append({
-                "source": source, "gain": int(gain), "n_events": n_g,
-                "fraction_sd": float(f.std(ddof=1)),
-                "fraction_naive": float(np.mean(np.sqrt(f * (1 - f) / n_g))),
-                "fraction_train": math.sqrt(f_bar * (1 - f_bar) / n),
-                "mean_sd": float(grp["mean"].std(ddof=1)),
-                "mean_naive": sd_law / math.sqrt(n_g),
-                "mean_train": sd_law / math.sqrt(n),
-            })
-        out = pd.DataFrame(rows)
+        z_level = float(stats.norm.ppf(0.5 + float(self.frame["level"].iloc[0]) / 2))
+        normal = bool(self.frame["law_is_normal"].iloc[0])
+        mu = float(self.frame["law_mean"].iloc[0])
+        frame = self.frame.assign(covered=(self.frame["fraction"] - self.frame["truth"]).abs()
+                                  <= z_level * self.frame["naive_se"])
+        g = frame.groupby(["source", "gain", "cut"], sort=False)
+        out = pd.DataFrame({
+            "n_events": g["n_events"].first(), "truth": g["truth"].first(),
+            "replicates": g["replicate"].count(),
+            "fraction_bias": g["fraction"].mean() - g["truth"].first(),
+            "fraction_sd": g["fraction"].std(ddof=1),
+            "fraction_naive": g["naive_se"].mean(),
+            "coverage": g["covered"].mean(),
+            "mean_sd": g["mean"].std(ddof=1),
+        }).reset_index()
+        out["fraction_bias_se"] = out["fraction_sd"] / np.sqrt(out["replicates"])
+        out["fraction_train"] = np.sqrt(out["truth"] * (1 - out["truth"]) / n)
         out["fraction_ratio"] = out["fraction_sd"] / out["fraction_naive"]
+        out["coverage_se"] = np.sqrt(out["coverage"] * (1 - out["coverage"]) / out["replicates"])
+        out["fraction_expected"] = [
+            math.nan if (src == "refit_normal" and not normal) else
+            expected_fraction_sd(src, n=n, n_events=int(ne), fraction=float(f), z=(cut - mu) / sd_law)
+            for src, ne, f, cut in zip(out["source"], out["n_events"], out["truth"], out["cut"])
+        ]
+        out["mean_naive"] = sd_law / np.sqrt(out["n_events"])
+        out["mean_train"] = sd_law / math.sqrt(n)
         return out
 
-    def significance_gain(self, source: str = "gencopy-multinomial") -> dict[str, float]:
+    def significance_gain(self, source: str = "gencopy-multinomial", cut: float | None = None) -> dict[str, float]:
         """How much the real error of the fraction falls from the smallest to the largest gain.
 
-        Returns the measured ratio ``sd(G_min) / sd(G_max)`` and the prediction
-        ``sqrt((1 + 1/G_min) / (1 + 1/G_max))`` of the decomposition ``f(1-f)/N + v/N_G`` with
-        ``v = f(1-f)`` (a generator that samples its histogram at random; Reconstructed).
+        Returns the measured ratio ``sd(G_min) / sd(G_max)`` at `cut` (default the first cut) and
+        the prediction of the decomposition ``f(1-f)/N + v/N_G``: ``v = f(1-f)`` for a generator
+        that draws at random (``sqrt((1 + 1/G_min) / (1 + 1/G_max))``), ``v = 0`` for GenCopy's
+        jitter variant, whose copies keep the training histogram (ratio 1). Reconstructed.
         """
         s = self.spread()
-        part = s[s["source"] == source].set_index("gain")["fraction_sd"]
+        cut = float(s["cut"].iloc[0]) if cut is None else float(cut)
+        part = s[(s["source"] == source) & (s["cut"] == cut)].set_index("gain")["fraction_sd"]
         if part.empty:
-            raise ValueError(f"no rows for source {source!r}; sources: {sorted(s['source'].unique())}.")
+            raise ValueError(f"no rows for source {source!r} at cut {cut!r}; sources: {sorted(s['source'].unique())}, "
+                             f"cuts: {sorted(s['cut'].unique())}.")
         g1, g2 = int(part.index.min()), int(part.index.max())
-        return {"measured": float(part[g1] / part[g2]),
-                "predicted": math.sqrt((1 + 1 / g1) / (1 + 1 / g2)), "g_min": g1, "g_max": g2}
+        predicted = 1.0 if source == "gencopy-jitter" else math.sqrt((1 + 1 / g1) / (1 + 1 / g2))
+        return {"measured": float(part[g1] / part[g2]), "predicted": predicted, "g_min": g1, "g_max": g2}
 
     def significance_table(self) -> pd.DataFrame:
-        """:meth:`significance_gain` for every GenCopy variant in the study."""
-        sources = [s for s in sorted(self.frame["source"].unique()) if s.startswith("gencopy")]
-        rows = [{"sample": s, **self.significance_gain(s)} for s in sources]
+        """:meth:`significance_gain` for every GenCopy variant in the study, at each cut."""
+        sources = [s for s in self.frame["source"].unique() if s.startswith("gencopy")]
+        rows = [{"sample": s, "cut": c, **self.significance_gain(s, c)}
+                for c in self.frame["cut"].unique() for s in sources]
         out = pd.DataFrame(rows)
         return out.rename(columns={"measured": "error ratio G_min/G_max", "predicted": "decomposition predicts"}).round(3)
 
-    def table(self) -> pd.DataFrame:
+    def table(self, gain: int | None = None) -> pd.DataFrame:
+        """At one gain (default the largest): bias, real error, naive error and coverage per cut and source."""
         s = self.spread()
+        gain = int(s["gain"].max()) if gain is None else int(gain)
+        s = s[s["gain"] == gain]
+        if s.empty:
+            raise ValueError(f"no rows at gain {gain}; gains: {sorted(self.frame['gain'].unique())}.")
         return pd.DataFrame({
-            "sample": s["source"], "G": s["gain"], "N_G": s["n_events"],
-            "sd of fraction": s["fraction_sd"].round(4), "naive error": s["fraction_naive"].round(4),
-            "sd / naive": s["fraction_ratio"].round(2), "sd of mean": s["mean_sd"].round(4),
-            "naive error of mean": s["mean_naive"].round(4),
-        })
+            "cut": s["cut"], "sample": s["source"], "G": s["gain"], "bias": s["fraction_bias"].round(4),
+            "real error": s["fraction_sd"].round(4), "predicted": s["fraction_expected"].round(4),
+            "error of N": s["fraction_train"].round(4), "naive error": s["fraction_naive"].round(4),
+            "coverage": s["coverage"].round(3),
+        }).sort_values(["cut"], kind="stable").reset_index(drop=True)
 
     def headline(self) -> dict[str, Any]:
+        """Numbers at the largest gain (and a few at the smallest), by source and by the cut's
+        position in ``cuts`` (``"0"``, ``"1"``, ...), so that the names do not depend on the values."""
         s = self.spread()
-        top = s[s["gain"] == s["gain"].max()].set_index("source")
+        top, low = int(s["gain"].max()), int(s["gain"].min())
+        cuts = [float(c) for c in s["cut"].unique()]
+        position = {c: str(i) for i, c in enumerate(cuts)}
+
+        def at(gain: int, column: str) -> dict[str, dict[str, float]]:
+            part = s[s["gain"] == gain]
+            return {src: {position[float(c)]: float(v) for c, v in zip(p["cut"], p[column])}
+                    for src, p in part.groupby("source", sort=False)}
+
+        first = s[s["gain"] == top]
+        per_cut = first.groupby("cut", sort=False)
+        generated = first[first["source"] != "mc"]
         out: dict[str, Any] = {
-            "fraction_ratio": {k: float(v) for k, v in top["fraction_ratio"].items()},
-            "fraction_sd": {k: float(v) for k, v in top["fraction_sd"].items()},
-            "mean_sd": {k: float(v) for k, v in top["mean_sd"].items()},
-            "fraction_train": float(s["fraction_train"].iloc[0]),
-            "mean_train": float(s["mean_train"].iloc[0]),
+            "max_gain": top, "min_gain": low, "replicates_spread": int(s["replicates"].min()),
+            "cuts": cuts,
+            "truth": {position[float(c)]: float(v) for c, v in per_cut["truth"].first().items()},
+            "fraction_train": {position[float(c)]: float(v) for c, v in per_cut["fraction_train"].first().items()},
+            "fraction_sd": at(top, "fraction_sd"), "fraction_sd_g1": at(low, "fraction_sd"),
+            "fraction_bias": at(top, "fraction_bias"), "fraction_bias_se": at(top, "fraction_bias_se"),
+            "fraction_naive": at(top, "fraction_naive"), "fraction_ratio": at(top, "fraction_ratio"),
+            "fraction_expected": at(top, "fraction_expected"),
+            "coverage": at(top, "coverage"), "coverage_g1": at(low, "coverage"),
+            "coverage_se_max": float(s["coverage_se"].max()),
+            "mean_sd": {src: float(v) for src, v in first.groupby("source", sort=False)["mean_sd"].first().items()},
+            "mean_train": float(s["mean_train"].iloc[0]), "mean_naive_top": float(first["mean_naive"].iloc[0]),
         }
-        if "gencopy-multinomial" in set(s["source"]):
+        if not generated.empty:  # the range of the generators' coverage at the largest gain
+            out["coverage_min_top"] = float(generated["coverage"].min())
+            out["coverage_max_top"] = float(generated["coverage"].max())
+        out["sd_over_train"] = {src: {c: v / out["fraction_train"][c] for c, v in by_cut.items()}
+                                for src, by_cut in out["fraction_sd"].items()}
+        out["bias_over_sd"] = {src: {c: abs(v) / out["fraction_sd"][src][c] for c, v in by_cut.items()}
+                               for src, by_cut in out["fraction_bias"].items()}
+        sources = set(s["source"])
+        if "gencopy-multinomial" in sources and s["gain"].nunique() > 1:
             gain = self.significance_gain()
             out["multinomial_gain"], out["multinomial_predicted"] = gain["measured"], gain["predicted"]
-        if "gencopy-jitter" in set(s["source"]):
+        if "gencopy-jitter" in sources and s["gain"].nunique() > 1:
             out["jitter_gain"] = self.significance_gain("gencopy-jitter")["measured"]
         return out
 
@@ -279,34 +433,41 @@ def estimate_study(
     n: int,
     gains: Sequence[int],
     *,
-    cut: float,
+    cuts: Sequence[float],
+    generators: Sequence[str] = ESTIMATE_GENERATORS,
     m: float = 2.5,
+    components: int = 2,
+    level: float = 0.95,
     replicates: int = 200,
-    variants: Sequence[str] = _VARIANTS,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
     **engine: Any,
 ) -> Estimates:
-    """Estimates made from amplified data, over many training samples: a fraction and a mean.
+    """Estimates made from generated data, over many training samples: tail fractions and a mean.
 
-    For each replicate, draw N training events; for each gain G and GenCopy variant, amplify
-    and record the fraction of events at or above `cut` and the sample mean; do the same for an
-    MC sample of ``G·N`` events.
+    For each replicate, draw N training events; for each generator, train it on them, generate
+    ``G·N`` events for each gain G and record the fraction of events at or above each cut, its
+    naive binomial error and the sample mean; MC draws the events from the law itself.
 
     Parameters
     ----------
     law : Law
+        Needs ``cdf``, ``mean`` and ``std`` besides ``rvs``.
     n : int
-        Training events N >= 2.
+        Training events N >= 10.
     gains : sequence of int
-    cut : float
-        The window is ``[cut, +inf)``.
+    cuts : sequence of float
+        Each window is ``[cut, +inf)``.
+    generators : sequence of str
+        Members of :data:`ESTIMATE_GENERATORS`.
     m : float, optional
         Goldilocks statistic for GenCopy's Δ.
+    components : int, optional
+        Components of the Gaussian mixture.
+    level : float, optional
+        Level of the naive interval whose coverage :meth:`Estimates.spread` reports.
     replicates : int, optional
         Training samples (>= 2; the spread over them is the real error).
-    variants : sequence of {"jitter", "multinomial"}
-        GenCopy variants to run.
     seed : int, optional
         Root seed.
     name : str, optional
@@ -317,28 +478,38 @@ def estimate_study(
     Returns
     -------
     Estimates
-        Sources ``"gencopy-jitter"``, ``"gencopy-multinomial"``, ``"mc"``.
 
     Notes
     -----
-    Provenance: Reconstructed (experiment design, ours).
+    Provenance: Reconstructed (experiment design, ours). The smaller gains use the first ``G·N``
+    events of the largest sample (G complete copies for GenCopy, an iid sample otherwise), so
+    the curves against G share their draws.
 
     Examples
     --------
-    >>> from ampcore.laws import TwoPeaks
-    >>> e = estimate_study(TwoPeaks(0.12, 0.03), 200, [1, 5], cut=0.5, replicates=3)
+    >>> from scipy import stats
+    >>> e = estimate_study(stats.norm(), 200, [1, 5], cuts=[1.0], replicates=3,
+    ...                    generators=["gencopy-jitter", "refit_normal", "mc"])
     >>> sorted(e.frame["source"].unique()), e.spread().shape[0]
-    (['gencopy-jitter', 'gencopy-multinomial', 'mc'], 6)
+    (['gencopy-jitter', 'mc', 'refit_normal'], 6)
     """
     check_law(law)
-    n = check_int(n, "n", minimum=2)
+    n = check_int(n, "n", minimum=10)
     replicates = check_int(replicates, "replicates", minimum=2)
-    chosen = tuple(check_choice(v, "variants", _VARIANTS) for v in check_list(variants, "variants"))
+    chosen = [check_choice(v, "generators", ESTIMATE_GENERATORS) for v in check_list(generators, "generators")]
+    cut_list = [check_finite(c, "cuts") for c in check_list(cuts, "cuts")]
+    level = check_positive(level, "level")
+    if level >= 1:
+        raise ValueError(f"`level` must be in (0, 1); got {level!r}.")
+    components = check_int(components, "components", minimum=1)
     label = name or law_name(law)
-    trials = grid(law=label, n=n, replicates=replicates, seed=seed, gain=_gains(gains), cut=check_finite(cut, "cut"),
-                  m=check_positive(m, "m"), variants=chosen)
-    rows = run_trials(_measure_estimates, trials, context={"laws": {label: law}}, cost=lambda t: t["gain"],
-                      desc="estimates", **engine)
-    frame = pd.DataFrame(rows).drop(columns=["variants"])
-    frame["law_sd"] = float(law.std())
+    trials = grid(law=label, n=n, replicates=replicates, seed=seed, source=chosen, gains=tuple(_gains(gains)),
+                  cuts=tuple(cut_list), m=check_positive(m, "m"), components=components)
+    cost = {"gaussian_mixture": 4.0, "kde": 2.0}
+    rows = run_trials(_measure_estimates, trials, context={"laws": {label: law}},
+                      cost=lambda t: cost.get(t["source"], 1.0), desc="estimates", **engine)
+    frame = pd.DataFrame(rows).drop(columns=["gains", "cuts"])
+    frame["truth"] = 1.0 - np.asarray(law.cdf(frame["cut"].to_numpy()), dtype=np.float64)
+    frame["law_mean"], frame["law_sd"], frame["level"] = float(law.mean()), float(law.std()), level
+    frame["law_is_normal"] = getattr(getattr(law, "dist", None), "name", None) == "norm"
     return Estimates(frame)
