@@ -134,7 +134,7 @@ def _calls() -> dict[str, tuple]:
                      p(replicates="int", seed="int", reference_size="int", k="int", baseline="flag")),
         "floor_scan": (floor_scan, p(law=NORMAL, n=200, m_values=[2.0], replicates=1), p(n="int", replicates="int", seed="int")),
         "resolution_study": (resolution_study, p(law=TWO, n=200, gains=[1], separation=0.1, window=0.02, replicates=2), p(n="int", replicates="int", seed="int", separation="number", window="number")),
-        "estimate_study": (estimate_study, p(law=TWO, n=200, gains=[1], cut=0.5, replicates=3), p(n="int", replicates="int", seed="int", cut="number")),
+        "estimate_study": (estimate_study, p(law=TWO, n=200, gains=[1], cuts=[0.5], replicates=3), p(n="int", replicates="int", seed="int", cuts="array")),
         "reamplification_grid": (reamplification_grid, p(law=NORMAL, n=100, gains=[1], replicates=1, reference_size=2000), p(n="int", replicates="int", k="int")),
         "chain_grid": (chain_grid, p(law=NORMAL, n=50, generations=2, replicates=1, reference_size=None), p(n="int", generations="int", replicates="int")),
     }
@@ -250,7 +250,7 @@ MEMORY = [
     ("grid long axis", lambda: grid(law="normal", n=100, replicates=1, gain=list(range(10**7))), "gain"),
     ("floor_scan replicates 1e8", lambda: floor_scan(NORMAL, 200, [2.0], replicates=10**8), "replicates"),
     ("resolution_study replicates 1e8", lambda: resolution_study(TWO, 200, [1], separation=0.1, window=0.02, replicates=10**8), "replicates"),
-    ("estimate_study replicates 1e8", lambda: estimate_study(TWO, 200, [1], cut=0.5, replicates=10**8), "replicates"),
+    ("estimate_study replicates 1e8", lambda: estimate_study(TWO, 200, [1], cuts=[0.5], replicates=10**8), "replicates"),
     ("chain_grid replicates 1e8", lambda: chain_grid(NORMAL, 50, generations=2, replicates=10**8, reference_size=None), "replicates"),
 ]
 
