@@ -451,12 +451,22 @@ class EstimatorBias(StudyResult):
         return out.reset_index()
 
     def noise_law(self) -> pd.DataFrame:
-        """Per pair: the log-log slope of the sd against n (least squares) and ``mean(sd·√n)``."""
+        """Per pair: the log-log slope of the sd against n (least squares), its standard error and ``mean(sd·√n)``.
+
+        The standard error is Standard: an sd from s Normal replicates has relative error about
+        ``1/√(2(s − 1))``, which is the error of each ``ln sd``; least squares through the points
+        ``ln n_i`` turns it into ``(1/√(2(s − 1))) / √(Σ (ln n_i − mean)²)`` for the slope.
+        """
         s = self.summary()
         rows = []
         for pair, part in s.groupby("law", sort=False):
-            slope = float(np.polyfit(np.log(part["n"]), np.log(part["sd"]), 1)[0])
-            rows.append({"pair": pair, "slope": slope, "sd_sqrt_n": float(np.mean(part["sd"] * np.sqrt(part["n"])))})
+            log_n = np.log(part["n"].to_numpy(dtype=float))
+            slope = float(np.polyfit(log_n, np.log(part["sd"]), 1)[0])
+            relative = 1.0 / np.sqrt(2.0 * (part["replicates"].to_numpy(dtype=float) - 1.0))
+            slope_se = float(relative.mean() / np.sqrt(np.sum((log_n - log_n.mean()) ** 2)))
+            rows.append({"pair": pair, "slope": slope, "slope_se": slope_se,
+                         "sd_relative_error": float(relative.mean()),
+                         "sd_sqrt_n": float(np.mean(part["sd"] * np.sqrt(part["n"])))})
         return pd.DataFrame(rows)
 
     def table(self) -> pd.DataFrame:
@@ -473,6 +483,8 @@ class EstimatorBias(StudyResult):
         s = self.summary().set_index(["law", "n"])
         return {
             "slopes": {p: float(v) for p, v in law["slope"].items()},
+            "slope_se": float(law["slope_se"].max()),
+            "sd_relative_error": float(law["sd_relative_error"].max()),
             "sd_sqrt_n": {p: float(v) for p, v in law["sd_sqrt_n"].items()},
             "mean_error": {f"{p} @ {n}": float(v) for (p, n), v in s["mean_error"].items()},
             "z": {f"{p} @ {n}": float(v) for (p, n), v in s["z"].items()},

@@ -303,6 +303,7 @@ class GainGrid(StudyResult):
             out[f"m_eff{tag}"] = [float(v) for v in part["m_eff_mean"]]
             out[f"floor_mean{tag}"] = [float(v) for v in part["floor_mean"]]
             out[f"floor_sd{tag}"] = [float(v) for v in part["floor_sd"]]
+            out[f"floor_smallest{tag}"] = float(part["floor_mean"].min())
             out[f"plateau_mean{tag}"] = [float(v) for v in part["plateau_mean"]]
             out[f"plateau_sd{tag}"] = [float(v) for v in part["plateau_sd"]]
             for key, column in (("floor_by_m", "floor_mean"), ("floor_sd_by_m", "floor_sd"), ("plateau_by_m", "plateau_mean"),
