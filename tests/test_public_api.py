@@ -52,6 +52,11 @@ CORE = {
     "valid_extra", "asymptotic_valid_scale",
     # laws (chapter 8), gan, audit
     "CamelBack", "GAN", "GANModel", "Audit", "audit",
+    # d dimensions (chapter 10): laws, cells, amplifiers
+    "Shell", "Ring", "GaussianND", "sphere_log_area",
+    "CellHistogram", "as_points", "goldilocks_cell_width", "cell_histogram", "effective_m_cells",
+    "product_floor", "binning_bias", "CellFloor", "cell_floor_mc",
+    "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
 }
 
 STUDIES = {
@@ -100,7 +105,7 @@ LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDI
           "ampcore.book": (ampcore.book, BOOK), "ampcore.cli": (ampcore.cli, CLI)}
 
 # every module of the package, by layer
-CORE_MODULES = ["laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
+CORE_MODULES = ["laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
                 "sampleamp", "gan", "auditing"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
