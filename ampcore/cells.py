@@ -290,13 +290,26 @@ def product_floor(hist: CellHistogram, marginal: Any) -> float:
     return float(np.sum(q * (np.log(q) - hist.log_volume - mean_log_p)))
 
 
-def binning_bias(marginal: Any, width: float, dim: int, *, origin: float = 0.0) -> float:
+def binning_bias(marginal: Any, width: float, dim: int, *, origin: ArrayLike = 0.0) -> float:
     """``D(p‖p_V)`` for the product law ``Π marginal`` and its exact cell probabilities.
 
-    ``p_V`` is constant on each cell of a product grid (width `width`, corner `origin` on every
-    axis), with the law's own probability of the cell. For a product law the divergence is the
-    sum of d equal 1-D ones, ``d · [H_Δ(P) + ln Δ − h]`` (1-D cell probabilities P from the cdf).
+    ``p_V`` is constant on each cell of a product grid (width `width`, corner `origin`), with the
+    law's own probability of the cell. For a product law the divergence is the sum of the d 1-D
+    ones, ``Σ_axes [H_Δ(P) + ln Δ − h]`` (1-D cell probabilities P from the cdf).
 
+    Parameters
+    ----------
+    marginal : Law
+        The 1-D law of every coordinate.
+    width : float
+        Per-axis width Δ > 0.
+    dim : int
+        Dimension d >= 1.
+    origin : float or array_like of d floats
+        Corner of cell 0 (one value for every axis, or one per axis).
+
+    Notes
+    -----
     Provenance: Standard (KL of product laws is additive; ``D(p‖p_Δ) = H_Δ + ln Δ − h`` is the
     definition of KL with ``p_Δ = P_j/Δ``).
 
@@ -310,14 +323,22 @@ def binning_bias(marginal: Any, width: float, dim: int, *, origin: float = 0.0) 
     check_law(marginal, "marginal")
     width = check_positive(width, "width")
     dim = check_int(dim, "dim", minimum=1)
+    corners = np.ravel(as_real_array(origin, "origin"))
+    if corners.size == 1:
+        corners = np.repeat(corners, dim)
+    if np.ndim(origin) > 1 or corners.size != dim or not np.all(np.isfinite(corners)):
+        raise ValueError(f"`origin` must be one finite value or {dim} of them; got {origin!r}.")
     lo, hi = (float(v) for v in marginal.ppf([1e-15, 1 - 1e-15]))
-    first = math.floor((lo - origin) / width)
-    last = math.ceil((hi - origin) / width)
-    edges = origin + width * np.arange(first, last + 1, dtype=np.float64)
-    prob = np.diff(np.concatenate([[0.0], np.asarray(marginal.cdf(edges[1:-1]), dtype=np.float64), [1.0]]))
-    prob = prob[prob > 0]
-    one = float(-np.sum(prob * np.log(prob)) + math.log(width) - float(marginal.entropy()))
-    return dim * one
+    h = float(marginal.entropy())
+    total = 0.0
+    for corner in corners:
+        first = math.floor((lo - corner) / width)
+        last = math.ceil((hi - corner) / width)
+        edges = corner + width * np.arange(first, last + 1, dtype=np.float64)
+        prob = np.diff(np.concatenate([[0.0], np.asarray(marginal.cdf(edges[1:-1]), dtype=np.float64), [1.0]]))
+        prob = prob[prob > 0]
+        total += float(-np.sum(prob * np.log(prob)) + math.log(width) - h)
+    return total
 
 
 @dataclass(frozen=True)

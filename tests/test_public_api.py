@@ -87,6 +87,8 @@ STUDIES = {
     "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
     "gan_resolution_study", "gan_audit_sample",
     "ESTIMATE_GENERATORS", "expected_fraction_sd",
+    # more dimensions (chapter 10)
+    "SHELL_GENERATORS", "BoundDims", "FloorDims", "ShellDims", "bound_dims", "floor_dims", "shell_dims",
 }
 
 BOOK = {
@@ -121,7 +123,7 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
-    assert STUDY_MODULES == ["calibration", "collapse", "engine", "exponent", "floors", "gain", "generative",
+    assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "exponent", "floors", "gain", "generative",
                              "neighbours", "reamplification", "resolution", "results", "store"]
     assert BOOK_MODULES == ["kernels", "parameters", "plotting", "records", "render", "runner", "teaching"]
 
