@@ -25,7 +25,7 @@ Provenance:
 * In d dimensions (:class:`GenCopyCells`, :class:`KDECells`, :class:`RadialFit`): GenCopy on
   the cells of :mod:`ampcore.cells` (a cell with probability count/N, uniform inside it) is
   **Reconstructed** (ours); the d-D Gaussian KDE with Scott's bandwidth matrix
-  ``n^(−2/(d+4)) Σ̂`` (Scott 1992, §6.3) and the maximum-likelihood Normal fit of the radius
+  ``n^(−2/(d+4)) Σ̂`` (Scott 1992, §6.3; Multivariate Density Estimation) and the maximum-likelihood Normal fit of the radius
   are **Standard**; using that fit with a uniform direction as the shell's model is
   **Reconstructed**.
 * Bootstrap, Gaussian-kernel smoothed bootstrap with Silverman's or Scott's bandwidth, the

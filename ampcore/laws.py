@@ -585,7 +585,7 @@ class Shell:
     available to us, so the radial law and its defaults are **Reconstructed** (radius 4 as in the
     "donut" of the Bayesiamplify code, whose radius is 4 plus a Gamma(2, 1/2) draw; we use a
     symmetric Normal width 0.5 instead). The density (change of variables to polar
-    coordinates), sampling (a normalised standard Normal vector times R) and the entropy
+    coordinates), sampling (a normalised standard Normal vector times R, R by rejection) and the entropy
     ``h = h(R) + ln S_{d−1} + (d − 1) E[ln R]`` (by quadrature) are **Standard** (Cover & Thomas
     2006, §8.6; Muller 1959 for the uniform direction).
 
@@ -616,11 +616,19 @@ class Shell:
         return stats.truncnorm(-self.radius / self.width, 40.0, loc=self.radius, scale=self.width)
 
     def rvs(self, size: int = 1, random_state: RNGLike = None) -> np.ndarray:
-        """Draw `size` points, shape ``(size, dim)``: R from :attr:`radial` times a uniform direction."""
+        """Draw `size` points, shape ``(size, dim)``: R from :attr:`radial` times a uniform direction.
+
+        R is drawn by rejection from ``Normal(radius, width²)`` (exact for the truncated law).
+        """
         size = check_int(size, "size", minimum=0)
         gen = normalize_rng(random_state, name="random_state")
-        r = np.asarray(self.radial.rvs(size=size, random_state=gen), dtype=np.float64)
         z = gen.standard_normal((size, self.dim))
+        # the truncated Normal by rejection (exact): redraw the radii outside (0, radius + 40 width)
+        r = self.radius + self.width * gen.standard_normal(size)
+        bad = np.flatnonzero((r <= 0) | (r >= self.radius + 40 * self.width))
+        while bad.size:
+            r[bad] = self.radius + self.width * gen.standard_normal(bad.size)
+            bad = bad[(r[bad] <= 0) | (r[bad] >= self.radius + 40 * self.width)]
         norm = np.sqrt(np.einsum("ij,ij->i", z, z))
         return np.asarray(z * (r / norm)[:, None])
 

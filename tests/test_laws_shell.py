@@ -82,3 +82,11 @@ def test_gaussian_nd():
 def test_bad_inputs(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_rejection_sampling_of_a_heavily_truncated_radius():
+    # radius 0.5, width 1: 31 % of the Normal draws are rejected; KS of 20k radii (p > 1e-3)
+    shell = Shell(2, radius=0.5, width=1.0)
+    r = np.linalg.norm(shell.rvs(20_000, random_state=3), axis=1)
+    assert r.min() > 0
+    assert stats.kstest(r, shell.radial.cdf).pvalue > 1e-3

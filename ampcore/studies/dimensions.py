@@ -196,6 +196,7 @@ class BoundDims(StudyResult):
             "bound_gain_measured_max_d": float(s["bound_gain_measured"].iloc[-1]),
             # |ln(crossing / bound at measured M)| / ln N: the exponents' difference
             "max_exponent_gap": float(np.nanmax(np.abs(ratio))),
+            "max_m_gap": float((s["m_train_measured"] - s["m_train_expected"]).abs().max()),
         }
 
 
@@ -372,7 +373,7 @@ def _measure_shell(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
         }
         if name == "gencopy":
             floor = cell_floor_mc(cells.hist, law, draws=trial["floor_draws"], rng=trial.rng(2, d))
-            row.update(floor=floor.value, floor_se=floor.se, width=cells.hist.width, m_train_measured=cells.m_eff)
+            row.update(floor=floor.value, floor_se=floor.se, cell_width=cells.hist.width, m_train_measured=cells.m_eff)
         rows.append(row)
     rows.append({"generator": "training", "qmse": quantile_mse(np.linalg.norm(train, axis=1), edges),
                  "kld": float(kl_divergence(train, reference, k=k, ties="ignore", workers=trial_threads())[k - 1]),
@@ -383,7 +384,7 @@ def _measure_shell(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
 @dataclass(frozen=True)
 class ShellDims(StudyResult):
     """Rows ``law, n, replicate, d, gain, …, generator, qmse, kld, floor, floor_se`` (and GenCopy's
-    ``width``, ``m_train_measured``): one per (d, replicate, generator); ``training`` scores the
+    ``cell_width``, ``m_train_measured``): one per (d, replicate, generator); ``training`` scores the
     N training events themselves."""
 
     def summary(self) -> pd.DataFrame:
@@ -433,6 +434,13 @@ class ShellDims(StudyResult):
 
         floor = s.xs("gencopy", level="generator")
         floor_se = self.frame[self.frame["generator"] == "gencopy"].groupby("d")["floor_se"].mean()
+        first, last = dims[0], dims[-1]
+        change_z = {
+            name: float((s.loc[(last, name), "amp_factor"] - s.loc[(first, name), "amp_factor"])
+                        / math.hypot(s.loc[(last, name), "amp_factor_se"], s.loc[(first, name), "amp_factor_se"]))
+            for name in SHELL_GENERATORS
+        }
+        cells = self.frame[self.frame["generator"] == "gencopy"].groupby("d")["cell_width"].mean()
         trend = {name: float(s.loc[(dims[-1], name), "amp_factor"] / s.loc[(dims[0], name), "amp_factor"])
                  for name in SHELL_GENERATORS}
         return {
@@ -452,6 +460,12 @@ class ShellDims(StudyResult):
             "floor_mc_se": {str(d): float(v) for d, v in floor_se.items()},
             # factor at the largest d over the factor at the smallest: > 1 means "grows with d"
             "factor_trend": trend,
+            # (factor at the largest d − at the smallest) / the se of the difference
+            "factor_change_z": change_z,
+            "nonparametric_factor_max": float(s.loc[(slice(None), ["gencopy", "kde"]), "amp_factor"].max()),
+            "cell_width": {str(d): float(v) for d, v in cells.items()},
+            "radius": float(self.frame["radius"].iloc[0]),
+            "radial_width": float(self.frame["width"].iloc[0]),
             "grows_with_d": {name: bool(np.all(np.diff(s.xs(name, level="generator")["amp_factor"].to_numpy()) > 0))
                              for name in SHELL_GENERATORS},
         }
@@ -467,7 +481,7 @@ def shell_dims(
     k: int = 5,
     radius: float = 4.0,
     width: float = 0.5,
-    reference_size: int = 50_000,
+    reference_size: int = 20_000,
     floor_draws: int = 20_000,
     replicates: int = 5,
     seed: int = DEFAULT_SEED,
