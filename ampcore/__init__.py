@@ -8,6 +8,7 @@ imports only go downward (core ← studies ← book ← cli):
 
   - :mod:`ampcore.laws` — the :class:`Law` protocol, test laws, reference samples;
   - :mod:`ampcore.information` — histogram entropies, the Goldilocks bin width, measured M;
+  - :mod:`ampcore.cells` — d-D histograms on cells at the Goldilocks resolution, their floor;
   - :mod:`ampcore.bound` — the bound and its reconstructed general form;
   - :mod:`ampcore.amplify` — amplifiers, fitted once and sampled at any size;
   - :mod:`ampcore.divergence` — the kNN Kullback–Leibler divergence exactly as R ``FNN``;
@@ -40,7 +41,10 @@ __version__ = "0.2.0"
 # public name -> core module that defines it
 _EXPORTS: dict[str, str] = {}
 for _module, _names in {
-    "laws": ["Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack"],
+    "laws": [
+        "Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack",
+        "Shell", "Ring", "GaussianND", "sphere_log_area",
+    ],
     "information": [
         "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy",
         "sample_entropy", "goldilocks_width", "bin_width", "effective_m",
@@ -55,6 +59,11 @@ for _module, _names in {
         "GaussianMixture", "MixtureModel",
         "kde_bandwidth", "gencopy", "gencopy_chunks", "gencopy_log", "bootstrap",
         "smoothed_bootstrap", "refit_normal", "generate", "reamplify", "AMPLIFIERS",
+        "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
+    ],
+    "cells": [
+        "CellHistogram", "as_points", "goldilocks_cell_width", "cell_histogram", "effective_m_cells",
+        "product_floor", "binning_bias", "CellFloor", "cell_floor_mc",
     ],
     "divergence": [
         "TieWarning", "kl_divergence", "kl_distance", "resistor_average", "normal_kl",
@@ -78,7 +87,7 @@ for _module, _names in {
         _EXPORTS[_name] = _module
 del _module, _names, _name
 
-_MODULES = ("laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
+_MODULES = ("laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
             "gan", "auditing", "studies", "book", "cli", "sampleamp")
 
 __all__ = ["__version__", *_EXPORTS]
@@ -116,14 +125,20 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         Amplifier,
         Bootstrap,
         BootstrapModel,
+        CellModel,
         FittedModel,
         GaussianMixture,
         GenCopy,
+        GenCopyCells,
         GenCopyLog,
         HistogramModel,
+        KDECells,
+        KDECellsModel,
         KDEModel,
         MixtureModel,
         NormalModel,
+        RadialFit,
+        RadialModel,
         RefitNormal,
         bootstrap,
         gencopy,
@@ -134,6 +149,17 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         reamplify,
         refit_normal,
         smoothed_bootstrap,
+    )
+    from .cells import (
+        CellFloor,
+        CellHistogram,
+        as_points,
+        binning_bias,
+        cell_floor_mc,
+        cell_histogram,
+        effective_m_cells,
+        goldilocks_cell_width,
+        product_floor,
     )
     from .bound import bound_table, generated_m, information_content, min_gain, min_generated_events, satisfies_bound
     from .divergence import (
@@ -160,7 +186,19 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
     )
     from .auditing import Audit, audit
     from .gan import GAN, GANModel
-    from .laws import CamelBack, Law, LogLaw, Reference, TwoPeaks, law_fingerprint, law_name
+    from .laws import (
+        CamelBack,
+        GaussianND,
+        Law,
+        LogLaw,
+        Reference,
+        Ring,
+        Shell,
+        TwoPeaks,
+        law_fingerprint,
+        law_name,
+        sphere_log_area,
+    )
     from .logspace import log_floor
     from .sampleamp import (
         VALIDITY_LIMIT,

@@ -14,6 +14,11 @@ Provenance:
   **Reconstructed**. Sampling and density are exact; quantiles by bisection on the exact cdf.
 * :class:`LogLaw` is the change of variables ``y = ln x`` (**Standard**; Cover & Thomas 2006,
   §8.6): ``ln q(y) = ln p(e^y) + y``, ``F_Y(y) = F_X(e^y)``, ``h(Y) = h(X) − E[ln X]``.
+* :class:`Shell` (and :class:`Ring`, its 2-D case) are GANplifying's spherical shell and ring
+  (form from Butter et al. 2021; parameters **Reconstructed**); :class:`GaussianND` is
+  ``N(0, I_d)`` (**Standard**). These three are laws on ``R^d``: ``rvs`` gives ``(size, d)``,
+  densities take points on the last axis, and their 1-D parts (``radial``, ``marginal``) are
+  :class:`Law` objects.
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ from numpy.typing import ArrayLike
 from ._rng import RNGLike, normalize_rng
 from ._validation import as_sample_1d, check_finite, check_int, check_law, check_memory, check_positive
 
-__all__ = ["Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack"]
+__all__ = [
+    "Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack",
+    "Shell", "Ring", "GaussianND", "sphere_log_area",
+]
 
 
 @runtime_checkable
@@ -516,3 +524,206 @@ class CamelBack:
         points = sorted({float(v) for v in (*self._means, self.center)})
         value, _ = integrate.quad(integrand, lo, hi, points=points, limit=200)
         return float(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# laws in d dimensions (chapter 10)
+
+
+def sphere_log_area(dim: int) -> float:
+    """``ln S_{d-1}``, the log surface area of the unit sphere in ``R^d``: ``ln(2 π^{d/2} / Γ(d/2))``.
+
+    Provenance: Standard (e.g. DLMF 5.19.4). ``S_0 = 2`` (the two points ±1), ``S_1 = 2π``,
+    ``S_2 = 4π``.
+
+    Examples
+    --------
+    >>> [round(math.exp(sphere_log_area(d)), 6) for d in (1, 2, 3)]
+    [2.0, 6.283185, 12.566371]
+    """
+    dim = check_int(dim, "dim", minimum=1)
+    return math.log(2.0) + 0.5 * dim * math.log(math.pi) - math.lgamma(0.5 * dim)
+
+
+def _as_points_nd(x: ArrayLike, dim: int) -> np.ndarray:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim == 0 or arr.shape[-1] != dim:
+        raise ValueError(f"`x` must have points of dimension {dim} on its last axis; got shape {arr.shape}.")
+    return arr
+
+
+class Shell:
+    """A spherical shell in ``R^d``: a direction uniform on the sphere, a radius from a Normal.
+
+    The radius R follows ``Normal(radius, width²)`` truncated to ``R > 0``; the direction is
+    uniform on ``S^{d−1}`` and independent of R. The density is
+
+    ``p(x) = f_R(|x|) / (S_{d−1} |x|^{d−1})``,
+
+    with ``S_{d−1}`` the area of the unit sphere (:func:`sphere_log_area`). With ``dim=2`` it is
+    the ring (:class:`Ring`).
+
+    This is a law on ``R^d``, not a :class:`Law` (which is 1-D): ``rvs`` returns an array of
+    shape ``(size, dim)``, ``pdf``/``logpdf`` take points on the last axis, ``entropy`` is the
+    d-D differential entropy. The 1-D part that the book's quantile tools need is the radius's
+    law, :attr:`radial` (a frozen ``scipy.stats.truncnorm``, a :class:`Law` with ``cdf`` and
+    ``ppf``).
+
+    Parameters
+    ----------
+    dim : int
+        Dimension d >= 1 (d = 1 is a pair of Normal bumps at ±radius).
+    radius : float, optional
+        Centre of the radius's Normal, > 0; default 4.
+    width : float, optional
+        Its standard deviation, > 0; default 0.5.
+
+    Notes
+    -----
+    Provenance: the laws' form (a 2-D ring, an n-D spherical shell) is that of Butter et al. 2021
+    (GANplifying, sections 3 and 4, from its table of contents); their parameters were not
+    available to us, so the radial law and its defaults are **Reconstructed** (radius 4 as in the
+    "donut" of the Bayesiamplify code, whose radius is 4 plus a Gamma(2, 1/2) draw; we use a
+    symmetric Normal width 0.5 instead). The density (change of variables to polar
+    coordinates), sampling (a normalised standard Normal vector times R, R by rejection) and the entropy
+    ``h = h(R) + ln S_{d−1} + (d − 1) E[ln R]`` (by quadrature) are **Standard** (Cover & Thomas
+    2006, §8.6; Muller 1959 for the uniform direction).
+
+    Examples
+    --------
+    >>> shell = Shell(3)
+    >>> shell.rvs(5, random_state=0).shape
+    (5, 3)
+    >>> ring = Ring()
+    >>> round(float(ring.pdf([4.0, 0.0])), 5) == round(float(ring.radial.pdf(4.0) / (2 * math.pi * 4)), 5)
+    True
+    """
+
+    def __init__(self, dim: int, radius: float = 4.0, width: float = 0.5) -> None:
+        self.dim = check_int(dim, "dim", minimum=1)
+        self.radius = check_positive(radius, "radius")
+        self.width = check_positive(width, "width")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(dim={self.dim!r}, radius={self.radius!r}, width={self.width!r})"
+
+    @property
+    def radial(self) -> Any:
+        """The law of the radius: ``Normal(radius, width²)`` truncated to ``(0, radius + 40 width)`` (scipy; the upper cut holds below 1e-340 of the mass)."""
+        from scipy import stats
+
+        # the upper cut at 40 widths (mass below 1e-340) keeps scipy's closed-form entropy finite
+        return stats.truncnorm(-self.radius / self.width, 40.0, loc=self.radius, scale=self.width)
+
+    def rvs(self, size: int = 1, random_state: RNGLike = None) -> np.ndarray:
+        """Draw `size` points, shape ``(size, dim)``: R from :attr:`radial` times a uniform direction.
+
+        R is drawn by rejection from ``Normal(radius, width²)`` (exact for the truncated law).
+        """
+        size = check_int(size, "size", minimum=0)
+        gen = normalize_rng(random_state, name="random_state")
+        z = gen.standard_normal((size, self.dim))
+        # the truncated Normal by rejection (exact): redraw the radii outside (0, radius + 40 width)
+        r = self.radius + self.width * gen.standard_normal(size)
+        bad = np.flatnonzero((r <= 0) | (r >= self.radius + 40 * self.width))
+        while bad.size:
+            r[bad] = self.radius + self.width * gen.standard_normal(bad.size)
+            bad = bad[(r[bad] <= 0) | (r[bad] >= self.radius + 40 * self.width)]
+        norm = np.sqrt(np.einsum("ij,ij->i", z, z))
+        return np.asarray(z * (r / norm)[:, None])
+
+    def logpdf(self, x: ArrayLike) -> np.ndarray:
+        """``ln f_R(|x|) − ln S_{d−1} − (d − 1) ln |x|`` for points on the last axis."""
+        pts = _as_points_nd(x, self.dim)
+        r = np.sqrt(np.sum(pts * pts, axis=-1))
+        with np.errstate(divide="ignore"):
+            return np.asarray(
+                np.asarray(self.radial.logpdf(r), dtype=np.float64) - sphere_log_area(self.dim)
+                - (self.dim - 1) * np.log(r),
+                dtype=np.float64,
+            )
+
+    def pdf(self, x: ArrayLike) -> np.ndarray:
+        """Density at points on the last axis."""
+        return np.asarray(np.exp(self.logpdf(x)), dtype=np.float64)
+
+    def entropy(self) -> float:
+        """``h(R) + ln S_{d−1} + (d − 1) E[ln R]`` in nats (E by quadrature over the radius)."""
+        radial = self.radial
+        mean_log_r = float(radial.expect(np.log)) if self.dim > 1 else 0.0
+        return float(radial.entropy()) + sphere_log_area(self.dim) + (self.dim - 1) * mean_log_r
+
+
+class Ring(Shell):
+    """The ring of GANplifying: :class:`Shell` with ``dim = 2`` (radius 4, width 0.5 by default).
+
+    Provenance: as :class:`Shell` (form from GANplifying's section 3; parameters Reconstructed).
+
+    Examples
+    --------
+    >>> Ring()
+    Ring(dim=2, radius=4.0, width=0.5)
+    """
+
+    def __init__(self, radius: float = 4.0, width: float = 0.5) -> None:
+        super().__init__(2, radius, width)
+
+    def __repr__(self) -> str:
+        return f"Ring(dim=2, radius={self.radius!r}, width={self.width!r})"
+
+
+class GaussianND:
+    """The standard Normal law ``N(0, I_d)`` on ``R^d``, a product of d standard Normals.
+
+    Like :class:`Shell` a d-D law (``rvs`` gives ``(size, dim)``), with its one-dimensional
+    marginal :attr:`marginal` (``scipy.stats.norm()``, a :class:`Law`) and the law of its radius
+    :attr:`radial` (``scipy.stats.chi(dim)``).
+
+    Notes
+    -----
+    Provenance: Standard; ``h = (d/2) ln(2πe)`` (Cover & Thomas 2006, Thm 8.4.1).
+
+    Examples
+    --------
+    >>> law = GaussianND(3)
+    >>> round(law.entropy(), 6) == round(1.5 * math.log(2 * math.pi * math.e), 6)
+    True
+    """
+
+    def __init__(self, dim: int) -> None:
+        self.dim = check_int(dim, "dim", minimum=1)
+
+    def __repr__(self) -> str:
+        return f"GaussianND(dim={self.dim!r})"
+
+    @property
+    def marginal(self) -> Any:
+        """The law of one coordinate, ``scipy.stats.norm()``."""
+        from scipy import stats
+
+        return stats.norm()
+
+    @property
+    def radial(self) -> Any:
+        """The law of ``|x|``, ``scipy.stats.chi(dim)``."""
+        from scipy import stats
+
+        return stats.chi(self.dim)
+
+    def rvs(self, size: int = 1, random_state: RNGLike = None) -> np.ndarray:
+        """Draw `size` points, shape ``(size, dim)``."""
+        size = check_int(size, "size", minimum=0)
+        return normalize_rng(random_state, name="random_state").standard_normal((size, self.dim))
+
+    def logpdf(self, x: ArrayLike) -> np.ndarray:
+        """``−|x|²/2 − (d/2) ln 2π`` for points on the last axis."""
+        pts = _as_points_nd(x, self.dim)
+        return np.asarray(-0.5 * np.sum(pts * pts, axis=-1) - 0.5 * self.dim * math.log(2 * math.pi), dtype=np.float64)
+
+    def pdf(self, x: ArrayLike) -> np.ndarray:
+        """Density at points on the last axis."""
+        return np.asarray(np.exp(self.logpdf(x)), dtype=np.float64)
+
+    def entropy(self) -> float:
+        """``(d/2) ln(2πe)`` nats."""
+        return 0.5 * self.dim * (math.log(2 * math.pi) + 1.0)

@@ -52,6 +52,11 @@ CORE = {
     "valid_extra", "asymptotic_valid_scale",
     # laws (chapter 8), gan, audit
     "CamelBack", "GAN", "GANModel", "Audit", "audit",
+    # d dimensions (chapter 10): laws, cells, amplifiers
+    "Shell", "Ring", "GaussianND", "sphere_log_area",
+    "CellHistogram", "as_points", "goldilocks_cell_width", "cell_histogram", "effective_m_cells",
+    "product_floor", "binning_bias", "CellFloor", "cell_floor_mc",
+    "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
 }
 
 STUDIES = {
@@ -82,6 +87,8 @@ STUDIES = {
     "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
     "gan_resolution_study", "gan_audit_sample",
     "ESTIMATE_GENERATORS", "expected_fraction_sd",
+    # more dimensions (chapter 10)
+    "SHELL_GENERATORS", "BoundDims", "FloorDims", "ShellDims", "bound_dims", "floor_dims", "shell_dims",
 }
 
 BOOK = {
@@ -100,7 +107,7 @@ LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDI
           "ampcore.book": (ampcore.book, BOOK), "ampcore.cli": (ampcore.cli, CLI)}
 
 # every module of the package, by layer
-CORE_MODULES = ["laws", "information", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
+CORE_MODULES = ["laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
                 "sampleamp", "gan", "auditing"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
@@ -116,7 +123,7 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
-    assert STUDY_MODULES == ["calibration", "collapse", "engine", "exponent", "floors", "gain", "generative",
+    assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "exponent", "floors", "gain", "generative",
                              "neighbours", "reamplification", "resolution", "results", "store"]
     assert BOOK_MODULES == ["kernels", "parameters", "plotting", "records", "render", "runner", "teaching"]
 

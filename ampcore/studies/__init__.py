@@ -39,6 +39,15 @@ from .collapse import (
     kde_kl,
 )
 from .engine import DEFAULT_SEED, Trial, connect_dask, fingerprint, grid, run_trials, trial_threads
+from .dimensions import (
+    SHELL_GENERATORS,
+    BoundDims,
+    FloorDims,
+    ShellDims,
+    bound_dims,
+    floor_dims,
+    shell_dims,
+)
 from .exponent import CRITERIA, DEFAULT_GENERATORS, ExponentStudy, exponent_study, measure_exponent
 from .floors import FloorScan, floor_scan
 from .generative import (
@@ -116,4 +125,6 @@ __all__ = [
     "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
     "gan_resolution_study", "gan_audit_sample",
     "ESTIMATE_GENERATORS", "expected_fraction_sd",
+    # more dimensions (chapter 10)
+    "SHELL_GENERATORS", "BoundDims", "FloorDims", "ShellDims", "bound_dims", "floor_dims", "shell_dims",
 ]
