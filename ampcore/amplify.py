@@ -35,6 +35,7 @@ Provenance:
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -98,8 +99,8 @@ class Amplified:
 
     Attributes
     ----------
-    sample : numpy.ndarray, shape (gain * n_train,)
-        The generated events.
+    sample : numpy.ndarray, shape (gain * n_train,) or (gain * n_train, d)
+        The generated events (rows are events in d dimensions).
     method : str
         Name of the amplifier (a key of :data:`AMPLIFIERS`, or ``"gencopy-multinomial"``).
     n_train : int
@@ -154,7 +155,7 @@ _STREAM_HINT = "For GenCopy, gencopy_chunks streams the sample a few copies at a
 # the interface
 
 
-class FittedModel:
+class FittedModel(abc.ABC):
     """A generator fitted on a training sample: draw events with :meth:`sample`.
 
     Subclasses are frozen dataclasses that hold what was learnt (a histogram, a bandwidth, fitted
@@ -165,9 +166,9 @@ class FittedModel:
     n_train: int
     _bytes_per_event = 16  # peak memory of sample(): the result and one temporary of its size
 
+    @abc.abstractmethod
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
-        """Draw `size` events (a float64 array of shape ``(size,)``)."""
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Draw `size` events (a float64 array of shape ``(size,)``, or ``(size, d)`` in d dimensions)."""
 
     def _record(self) -> dict[str, Any]:
         """Fields of :class:`Amplified` this model fills besides the sample."""
