@@ -104,7 +104,98 @@ def law_fingerprint(law: Any) -> str:
     return repr(law)
 
 
-class TwoPeaks:
+class _NormalMixture:
+    """What every finite mixture of Normals here shares: the density, cdf, quantiles, moments and
+    entropy from the arrays ``_means``, ``_sds`` and ``_weights`` that a subclass sets.
+
+    Provenance: Standard (the mixture's density and cdf are the weighted sums of its components');
+    the entropy is computed by adaptive quadrature and the quantiles by bisection on the cdf.
+    """
+
+    _means: np.ndarray
+    _sds: np.ndarray
+    _weights: np.ndarray
+
+    def _z(self, x: ArrayLike) -> np.ndarray:
+        arr = np.asarray(x, dtype=np.float64)
+        return np.asarray((arr[..., None] - self._means) / self._sds)
+
+    def logpdf(self, x: ArrayLike) -> np.ndarray:
+        """Log density."""
+        from scipy import special
+
+        z = self._z(x)
+        log_terms = (
+            np.log(self._weights, where=self._weights > 0, out=np.full(self._weights.shape, -np.inf))
+            - 0.5 * z**2
+            - np.log(self._sds * math.sqrt(2 * math.pi))
+        )
+        return np.asarray(special.logsumexp(log_terms, axis=-1), dtype=np.float64)
+
+    def pdf(self, x: ArrayLike) -> np.ndarray:
+        """Density."""
+        return np.asarray(np.exp(self.logpdf(x)), dtype=np.float64)
+
+    def cdf(self, x: ArrayLike) -> np.ndarray:
+        """Cumulative distribution function."""
+        from scipy import special
+
+        return np.asarray((self._weights * special.ndtr(self._z(x))).sum(axis=-1), dtype=np.float64)
+
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        """Quantile function, by bisection on :meth:`cdf` to a relative width of 1e-14."""
+        qs = np.asarray(q, dtype=np.float64)
+        if np.any((qs < 0) | (qs > 1) | np.isnan(qs)):
+            raise ValueError(f"`q` must be probabilities in [0, 1]; got {q!r}.")
+        reach = 40 * float(self._sds.max())
+        lo = np.full(qs.shape, float(self._means.min()) - reach)
+        hi = np.full(qs.shape, float(self._means.max()) + reach)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            below = self.cdf(mid) < qs
+            lo = np.where(below, mid, lo)
+            hi = np.where(below, hi, mid)
+            if np.all(hi - lo <= 1e-14 * np.maximum(1.0, np.abs(mid))):
+                break
+        out = 0.5 * (lo + hi)
+        out = np.where(qs == 0, -np.inf, np.where(qs == 1, np.inf, out))
+        return np.asarray(out, dtype=np.float64)
+
+    def support(self) -> tuple[float, float]:
+        """The whole real line."""
+        return (-math.inf, math.inf)
+
+    def mean(self) -> float:
+        """Mean (= `center`)."""
+        return float((self._weights * self._means).sum())
+
+    def var(self) -> float:
+        """Variance."""
+        second = (self._weights * (self._sds**2 + self._means**2)).sum()
+        return float(second - self.mean() ** 2)
+
+    def std(self) -> float:
+        """Standard deviation."""
+        return math.sqrt(self.var())
+
+    def entropy(self) -> float:
+        """Differential entropy in nats (adaptive quadrature over ±12 component widths)."""
+        from scipy import integrate
+
+        def integrand(t: float) -> float:
+            lp = float(self.logpdf(t))
+            return -math.exp(lp) * lp if lp > -700 else 0.0
+
+        lo = float((self._means - 12 * self._sds).min())
+        hi = float((self._means + 12 * self._sds).max())
+        points = sorted(
+            {float(v) for v in np.concatenate([self._means, self._means - 3 * self._sds, self._means + 3 * self._sds])}
+        )
+        value, _ = integrate.quad(integrand, lo, hi, points=points, limit=200)
+        return float(value)
+
+
+class TwoPeaks(_NormalMixture):
     """Two Normal peaks of width `peak_width`, `separation` apart, on a broad Normal background.
 
     Density: ``(1-b)/2 · [N(c - s/2, w²) + N(c + s/2, w²)] + b · N(c, σ_b²)``. It satisfies
@@ -169,51 +260,6 @@ class TwoPeaks:
             f"center={self.center!r})"
         )
 
-    def _z(self, x: ArrayLike) -> np.ndarray:
-        arr = np.asarray(x, dtype=np.float64)
-        return np.asarray((arr[..., None] - self._means) / self._sds)
-
-    def logpdf(self, x: ArrayLike) -> np.ndarray:
-        """Log density."""
-        from scipy import special
-
-        z = self._z(x)
-        log_terms = (
-            np.log(self._weights, where=self._weights > 0, out=np.full(3, -np.inf))
-            - 0.5 * z**2
-            - np.log(self._sds * math.sqrt(2 * math.pi))
-        )
-        return np.asarray(special.logsumexp(log_terms, axis=-1), dtype=np.float64)
-
-    def pdf(self, x: ArrayLike) -> np.ndarray:
-        """Density."""
-        return np.asarray(np.exp(self.logpdf(x)), dtype=np.float64)
-
-    def cdf(self, x: ArrayLike) -> np.ndarray:
-        """Cumulative distribution function."""
-        from scipy import special
-
-        return np.asarray((self._weights * special.ndtr(self._z(x))).sum(axis=-1), dtype=np.float64)
-
-    def ppf(self, q: ArrayLike) -> np.ndarray:
-        """Quantile function, by bisection on :meth:`cdf` to a relative width of 1e-14."""
-        qs = np.asarray(q, dtype=np.float64)
-        if np.any((qs < 0) | (qs > 1) | np.isnan(qs)):
-            raise ValueError(f"`q` must be probabilities in [0, 1]; got {q!r}.")
-        reach = 40 * float(self._sds.max())
-        lo = np.full(qs.shape, float(self._means.min()) - reach)
-        hi = np.full(qs.shape, float(self._means.max()) + reach)
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            below = self.cdf(mid) < qs
-            lo = np.where(below, mid, lo)
-            hi = np.where(below, hi, mid)
-            if np.all(hi - lo <= 1e-14 * np.maximum(1.0, np.abs(mid))):
-                break
-        out = 0.5 * (lo + hi)
-        out = np.where(qs == 0, -np.inf, np.where(qs == 1, np.inf, out))
-        return np.asarray(out, dtype=np.float64)
-
     def rvs(self, size: int = 1, random_state: RNGLike = None) -> np.ndarray:
         """Draw `size` events (component labels, then Normal draws)."""
         size = check_int(size, "size", minimum=0)
@@ -221,42 +267,9 @@ class TwoPeaks:
         labels = gen.choice(3, size=size, p=self._weights)
         return np.asarray(self._means[labels] + self._sds[labels] * gen.standard_normal(size))
 
-    def support(self) -> tuple[float, float]:
-        """The whole real line."""
-        return (-math.inf, math.inf)
-
-    def mean(self) -> float:
-        """Mean (= `center`)."""
-        return float((self._weights * self._means).sum())
-
     def median(self) -> float:
         """Median (= `center`, by symmetry)."""
         return self.center
-
-    def var(self) -> float:
-        """Variance."""
-        second = (self._weights * (self._sds**2 + self._means**2)).sum()
-        return float(second - self.mean() ** 2)
-
-    def std(self) -> float:
-        """Standard deviation."""
-        return math.sqrt(self.var())
-
-    def entropy(self) -> float:
-        """Differential entropy in nats (adaptive quadrature over ±12 component widths)."""
-        from scipy import integrate
-
-        def integrand(t: float) -> float:
-            lp = float(self.logpdf(t))
-            return -math.exp(lp) * lp if lp > -700 else 0.0
-
-        lo = float((self._means - 12 * self._sds).min())
-        hi = float((self._means + 12 * self._sds).max())
-        points = sorted(
-            {float(v) for v in np.concatenate([self._means, self._means - 3 * self._sds, self._means + 3 * self._sds])}
-        )
-        value, _ = integrate.quad(integrand, lo, hi, points=points, limit=200)
-        return float(value)
 
 
 @dataclass(frozen=True)
@@ -394,7 +407,7 @@ class Reference:
         return kl_divergence(x, self.sample, k=k, workers=workers)
 
 
-class CamelBack:
+class CamelBack(_NormalMixture):
     """The "camel back": two Normal humps of equal width, `separation` apart.
 
     Density: ``w · N(c − s/2, σ²) + (1 − w) · N(c + s/2, σ²)``. It satisfies :class:`Law`
@@ -440,6 +453,7 @@ class CamelBack:
         self.center = check_finite(center, "center")
         half = self.separation / 2
         self._means = np.array([self.center - half, self.center + half])
+        self._sds = np.array([self.sd, self.sd])
         self._weights = np.array([weight, 1.0 - weight])
 
     def __repr__(self) -> str:
@@ -448,46 +462,6 @@ class CamelBack:
             f"center={self.center!r})"
         )
 
-    def _z(self, x: ArrayLike) -> np.ndarray:
-        arr = np.asarray(x, dtype=np.float64)
-        return np.asarray((arr[..., None] - self._means) / self.sd)
-
-    def logpdf(self, x: ArrayLike) -> np.ndarray:
-        """Log density (log-sum-exp over the two humps)."""
-        from scipy import special
-
-        z = self._z(x)
-        terms = np.log(self._weights) - 0.5 * z**2 - math.log(self.sd * math.sqrt(2 * math.pi))
-        return np.asarray(special.logsumexp(terms, axis=-1), dtype=np.float64)
-
-    def pdf(self, x: ArrayLike) -> np.ndarray:
-        """Density."""
-        return np.asarray(np.exp(self.logpdf(x)), dtype=np.float64)
-
-    def cdf(self, x: ArrayLike) -> np.ndarray:
-        """Cumulative distribution function."""
-        from scipy import special
-
-        return np.asarray((self._weights * special.ndtr(self._z(x))).sum(axis=-1), dtype=np.float64)
-
-    def ppf(self, q: ArrayLike) -> np.ndarray:
-        """Quantile function, by bisection on :meth:`cdf` to a relative width of 1e-14."""
-        qs = np.asarray(q, dtype=np.float64)
-        if np.any((qs < 0) | (qs > 1) | np.isnan(qs)):
-            raise ValueError(f"`q` must be probabilities in [0, 1]; got {q!r}.")
-        lo = np.full(qs.shape, float(self._means[0]) - 40 * self.sd)
-        hi = np.full(qs.shape, float(self._means[1]) + 40 * self.sd)
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            below = self.cdf(mid) < qs
-            lo = np.where(below, mid, lo)
-            hi = np.where(below, hi, mid)
-            if np.all(hi - lo <= 1e-14 * np.maximum(1.0, np.abs(mid))):
-                break
-        out = 0.5 * (lo + hi)
-        out = np.where(qs == 0, -np.inf, np.where(qs == 1, np.inf, out))
-        return np.asarray(out, dtype=np.float64)
-
     def rvs(self, size: int = 1, random_state: RNGLike = None) -> np.ndarray:
         """Draw `size` events: a hump with probabilities (w, 1 − w), then a Normal draw."""
         size = check_int(size, "size", minimum=0)
@@ -495,35 +469,9 @@ class CamelBack:
         right = gen.random(size) >= self.weight
         return np.asarray(self._means[right.astype(np.intp)] + self.sd * gen.standard_normal(size))
 
-    def support(self) -> tuple[float, float]:
-        """The whole real line."""
-        return (-math.inf, math.inf)
-
-    def mean(self) -> float:
-        """Mean."""
-        return float((self._weights * self._means).sum())
-
     def var(self) -> float:
         """Variance ``σ² + w (1 − w) s²``."""
         return float(self.sd**2 + self.weight * (1 - self.weight) * self.separation**2)
-
-    def std(self) -> float:
-        """Standard deviation."""
-        return math.sqrt(self.var())
-
-    def entropy(self) -> float:
-        """Differential entropy in nats (adaptive quadrature over ±12 σ around the humps)."""
-        from scipy import integrate
-
-        def integrand(t: float) -> float:
-            lp = float(self.logpdf(t))
-            return -math.exp(lp) * lp if lp > -700 else 0.0
-
-        lo = float(self._means[0]) - 12 * self.sd
-        hi = float(self._means[1]) + 12 * self.sd
-        points = sorted({float(v) for v in (*self._means, self.center)})
-        value, _ = integrate.quad(integrand, lo, hi, points=points, limit=200)
-        return float(value)
 
 
 # --------------------------------------------------------------------------------------------------
