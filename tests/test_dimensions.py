@@ -68,7 +68,22 @@ def test_shell_study_scores():
     assert r.table().shape[0] == 2 * 5
 
 
+def test_shell_study_with_a_gan_adds_its_rows():
+    # The GAN is opt-in (gan_steps > 0): its rows join the table and its headline; without it
+    # the trials carry no gan_steps value, so their streams are those of the chapter's runs.
+    args = dict(gain=2, reference_size=2000, floor_draws=500, replicates=2, seed=5)
+    plain = shell_dims(100, [2], **args)
+    with_gan = shell_dims(100, [2], gan_steps=50, **args)
+    assert with_gan.generators == ["truth", "gencopy", "kde", "radial_fit", "gan"]
+    assert plain.generators == ["truth", "gencopy", "kde", "radial_fit"]
+    gan = with_gan.frame[with_gan.frame["generator"] == "gan"]
+    assert len(gan) == 2 and np.isfinite(gan["qmse"]).all() and np.isfinite(gan["kld"]).all()
+    assert "gan_2" in with_gan.headline()["amp_factor"]
+    assert with_gan.table().shape[0] == plain.table().shape[0] + 1
+
+
 @pytest.mark.parametrize(("call", "match"), [
+    (lambda: shell_dims(200, [2], gan_steps=-1), "gan_steps"),
     (lambda: bound_dims(400, [1], [10, 1]), "increasing"),
     (lambda: bound_dims(400, [1, 1], [1, 10]), "repeat"),
     (lambda: bound_dims(400, [11], [1, 10]), "dims"),

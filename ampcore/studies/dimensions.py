@@ -71,8 +71,11 @@ SHELL_GENERATORS: dict[str, str] = {
     "gencopy": "GenCopy on cells",
     "kde": "Gaussian KDE (Scott)",
     "radial_fit": "fitted radial model",
+    "gan": "GAN (ampcore.gan; only with gan_steps > 0)",
 }
-"""The generators of :func:`shell_dims`, by key (the ``generator`` column)."""
+"""The generators of :func:`shell_dims`, by key (the ``generator`` column). The GAN takes part
+only when ``gan_steps > 0``: each new dimension costs it a compilation of its trainer (about
+15 s here), more than a chapter's minute allows for three dimensions."""
 
 _GAUSSIAN = "gaussian_nd"
 _SHELL = "shell"
@@ -359,8 +362,13 @@ def _measure_shell(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
         "kde": KDECells().fit(train),
         "radial_fit": RadialFit().fit(train),
     }
+    if trial.get("gan_steps", 0) > 0:
+        from ..gan import GAN
+
+        gan_seed = int(trial.rng(3, d).integers(2**31 - 1))
+        models["gan"] = GAN(steps=trial["gan_steps"], seed=gan_seed).fit(train)
     rows = []
-    for name in SHELL_GENERATORS:
+    for name in _present(SHELL_GENERATORS, models):
         stream = trial.rng(1, d, name)
         generated = law.rvs(gain * n, random_state=stream) if name == "truth" else models[name].sample(gain * n, rng=stream)
         radii = np.sqrt(np.einsum("ij,ij->i", generated, generated))
@@ -379,6 +387,11 @@ def _measure_shell(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
                  "kld": float(kl_divergence(train, reference, k=k, ties="ignore", workers=trial_threads())[k - 1]),
                  "floor": math.nan, "floor_se": math.nan})
     return rows
+
+
+def _present(names: Mapping[str, str], models: Mapping[str, Any]) -> list[str]:
+    """The generators of a shell trial: the truth, and every fitted model, in the table's order."""
+    return [name for name in names if name == "truth" or name in models]
 
 
 @dataclass(frozen=True)
@@ -404,7 +417,7 @@ class ShellDims(StudyResult):
 
     def table(self) -> pd.DataFrame:
         s = self.summary().reset_index()
-        order = {name: i for i, name in enumerate([*SHELL_GENERATORS, "training"])}
+        order = {name: i for i, name in enumerate([*self.generators, "training"])}
         s = s.sort_values(["d", "generator"], key=lambda c: c.map(order) if c.name == "generator" else c)
         return pd.DataFrame({
             "d": s["d"].to_numpy(),
@@ -415,6 +428,12 @@ class ShellDims(StudyResult):
             "± se ": s["kld_se"].round(3).to_numpy(),
             "floor (nats)": s["floor"].round(3).to_numpy(),
         })
+
+    @property
+    def generators(self) -> list[str]:
+        """The generators of this run (keys of :data:`SHELL_GENERATORS`), in the table's order."""
+        present = set(self.frame["generator"])
+        return [name for name in SHELL_GENERATORS if name in present]
 
     def factor_by_dimension(self) -> pd.DataFrame:
         """Amplification factor by d (rows) and generator (columns), for a plot."""
@@ -427,7 +446,7 @@ class ShellDims(StudyResult):
     def headline(self) -> dict[str, Any]:
         s = self.summary()
         dims = sorted(int(d) for d in self.frame["d"].unique())
-        names = [*SHELL_GENERATORS, "training"]
+        names = [*self.generators, "training"]
 
         def by(column: str) -> dict[str, float]:
             return {f"{name}_{d}": float(s.loc[(d, name), column]) for d in dims for name in names}
@@ -438,11 +457,11 @@ class ShellDims(StudyResult):
         change_z = {
             name: float((s.loc[(last, name), "amp_factor"] - s.loc[(first, name), "amp_factor"])
                         / math.hypot(s.loc[(last, name), "amp_factor_se"], s.loc[(first, name), "amp_factor_se"]))
-            for name in SHELL_GENERATORS
+            for name in self.generators
         }
         cells = self.frame[self.frame["generator"] == "gencopy"].groupby("d")["cell_width"].mean()
         trend = {name: float(s.loc[(dims[-1], name), "amp_factor"] / s.loc[(dims[0], name), "amp_factor"])
-                 for name in SHELL_GENERATORS}
+                 for name in self.generators}
         return {
             "n": int(self.frame["n"].iloc[0]),
             "gain": int(self.frame["gain"].iloc[0]),
@@ -467,7 +486,7 @@ class ShellDims(StudyResult):
             "radius": float(self.frame["radius"].iloc[0]),
             "radial_width": float(self.frame["width"].iloc[0]),
             "grows_with_d": {name: bool(np.all(np.diff(s.xs(name, level="generator")["amp_factor"].to_numpy()) > 0))
-                             for name in SHELL_GENERATORS},
+                             for name in self.generators},
         }
 
 
@@ -483,11 +502,12 @@ def shell_dims(
     width: float = 0.5,
     reference_size: int = 20_000,
     floor_draws: int = 20_000,
+    gan_steps: int = 0,
     replicates: int = 5,
     seed: int = DEFAULT_SEED,
     **engine: Any,
 ) -> ShellDims:
-    """GANplifying's ring and shell: three generators and the truth, scored in each dimension.
+    """GANplifying's ring and shell: three generators (four with the GAN) and the truth, scored in each dimension.
 
     Parameters
     ----------
@@ -509,6 +529,9 @@ def shell_dims(
         Truth events per dimension for the kNN divergence (drawn once from ``seed``).
     floor_draws : int
         Monte Carlo points of GenCopy's floor (:func:`ampcore.cells.cell_floor_mc`).
+    gan_steps : int, optional
+        Training steps of a GAN (:class:`ampcore.gan.GAN`, the ``gan`` extra) scored beside the
+        others; 0 (the default) leaves the GAN out.
     replicates, seed, **engine
         As every study.
 
@@ -536,12 +559,15 @@ def shell_dims(
     width = check_positive(width, "width")
     reference_size = check_int(reference_size, "reference_size", minimum=max(1000, k))
     floor_draws = check_int(floor_draws, "floor_draws", minimum=100)
+    gan_steps = check_int(gan_steps, "gan_steps", minimum=0)
     references = {
         d: Shell(d, radius, width).rvs(reference_size, random_state=np.random.default_rng([seed, d, 7]))
         for d in dim_list
     }
     trials = grid(law=_SHELL, n=n, replicates=replicates, seed=seed, d=dim_list, gain=gain, m_train=m_train,
-                  n_q=n_q, k=k, radius=radius, width=width, reference_size=reference_size, floor_draws=floor_draws)
+                  n_q=n_q, k=k, radius=radius, width=width, reference_size=reference_size, floor_draws=floor_draws,
+                  # a trial's streams come from its values: without the GAN they stay what they were
+                  **({"gan_steps": gan_steps} if gan_steps else {}))
     rows = run_trials(_measure_shell, trials, context={"references": references}, desc="ring and shell",
                       cost=lambda t: float(t["d"]), **engine)
     return ShellDims(pd.DataFrame(rows))
