@@ -31,6 +31,7 @@ is Reconstructed (ours).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import warnings
@@ -405,35 +406,39 @@ def _tree_terms(x_tree: cKDTree, y_tree: cKDTree, k: int, threads: int = 1) -> _
     starts = range(0, n, size)
     pooled = threads > 1 and count > 1  # else one chunk, on scipy's threads
     sums, zeros = [], []
-    for tree, skip in ((y_tree, 0), (x_tree, 1)):  # rho's first hit is the point itself (or a copy)
+    with contextlib.ExitStack() as stack:
+        # one pool for both searches and the sums: queries, logs, scatters and casts release the GIL
+        pool = stack.enter_context(ThreadPoolExecutor(threads)) if threads > 1 else None
+        for tree, skip in ((y_tree, 0), (x_tree, 1)):  # rho's 1st hit: the point itself (or a copy)
 
-        def chunk(start: int, tree: cKDTree = tree, skip: int = skip) -> int:
-            rows = order[start : start + size]
-            dist = tree.query(x[rows], k=k + skip, workers=1 if pooled else threads)[0]
-            dist = dist.reshape(rows.size, k + skip)[:, skip:]
-            found = int(np.count_nonzero(dist == 0.0))
-            with np.errstate(divide="ignore"):  # log(0) = -inf, as in R
-                np.log(dist, out=dist)
-            logs[rows] = dist
-            return found
+            def chunk(start: int, tree: cKDTree = tree, skip: int = skip) -> int:
+                rows = order[start : start + size]
+                dist = tree.query(x[rows], k=k + skip, workers=1 if pooled else threads)[0]
+                dist = dist.reshape(rows.size, k + skip)[:, skip:]
+                found = int(np.count_nonzero(dist == 0.0))
+                with np.errstate(divide="ignore"):  # log(0) = -inf, as in R
+                    np.log(dist, out=dist)
+                logs[rows] = dist
+                return found
 
-        if pooled:
-            with ThreadPoolExecutor(threads) as pool:  # queries, logs and scatters release the GIL
+            if pooled and pool is not None:
                 zeros.append(sum(pool.map(chunk, starts)))
-        else:
-            zeros.append(sum(chunk(start) for start in starts))
-        sums.append(_column_sums(logs, threads))
+            else:
+                zeros.append(sum(chunk(start) for start in starts))
+            sums.append(_column_sums(logs, threads, pool))
     return _Terms(_mean(sums[0], n), _mean(sums[1], n), zeros[0], zeros[1])
 
 
-def _column_sums(values: np.ndarray, threads: int = 1) -> np.ndarray:
+def _column_sums(
+    values: np.ndarray, threads: int = 1, pool: ThreadPoolExecutor | None = None
+) -> np.ndarray:
     """Long-double column sums of `values`, each column added row by row from the first row on.
 
     This is the loop of R's ``colSums``/``colMeans`` (``LDOUBLE sum += x[i]``), so the rounding
     is R's. ``np.add.accumulate`` is sequential by definition, unlike ``np.sum``, which switches
     to pairwise summation when it reduces along contiguous memory (a single column). Rows are
     converted `_SUM_ROWS` at a time, the running sum carried in the buffer's first row; columns
-    are split between threads (each column's sum is the same whoever adds it).
+    are split between threads (each column's sum is the same whoever adds it), on `pool` if given.
     """
     n, cols = values.shape
 
@@ -453,8 +458,10 @@ def _column_sums(values: np.ndarray, threads: int = 1) -> np.ndarray:
     edges = [cols * i // parts for i in range(parts + 1)]
     groups = [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
     if len(groups) > 1:
-        with ThreadPoolExecutor(len(groups)) as pool:  # numpy's casts and adds release the GIL
+        if pool is not None:
             return np.concatenate(list(pool.map(add, groups)))
+        with ThreadPoolExecutor(len(groups)) as own:  # numpy's casts and adds release the GIL
+            return np.concatenate(list(own.map(add, groups)))
     return add(groups[0])
 
 

@@ -794,9 +794,9 @@ class TestTreeSearch:
         column_sums = divergence._column_sums
         monkeypatch.setattr(divergence, "_TREE_CHUNK", 50)
 
-        def recording(values: np.ndarray, threads: int = 1) -> np.ndarray:
+        def recording(values: np.ndarray, *args: object) -> np.ndarray:
             seen.append(values.copy())
-            return column_sums(values, threads)
+            return column_sums(values, *args)
 
         monkeypatch.setattr(divergence, "_column_sums", recording)
         x, y = self.samples(3, seed=5, n=400, m=300)
