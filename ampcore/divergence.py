@@ -533,8 +533,8 @@ def kl_divergence(
     method : {"auto", "sorted", "kdtree"}, optional
         Neighbour search. ``"auto"`` uses ``"sorted"`` for d = 1 (sort both samples, merge
         outward from each query, in chunks of query points) and ``"kdtree"``
-        (:class:`scipy.spatial.cKDTree`, all threads) for d > 1. Both are exact and give the
-        same values; ``"sorted"`` requires d = 1. A sample that is already sorted is not sorted
+        (:class:`scipy.spatial.cKDTree` queried in its leaf order, all threads) for d > 1.
+        Both are exact and give the same values; ``"sorted"`` requires d = 1. A sample that is already sorted is not sorted
         again, so a reference sample can be sorted once and reused.
     workers : int, optional
         Threads for the sorts, the sorted search and the kd-tree queries; ``-1`` (default) uses
