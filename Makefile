@@ -122,10 +122,12 @@ mathjax:
 	mkdir -p book/_static/mathjax; \
 	cp "$$tmp/node_modules/mathjax/es5/tex-svg.js" "$$tmp/node_modules/mathjax/LICENSE" book/_static/mathjax/
 
-# Speed and memory benchmarks (benchmarks/, not part of `make test`): ~10 min on 2 cores. Prints
-# each goal's table and ratio and rewrites benchmarks/results/*.csv and the plot for
-# book/performance.md. R + FNN are installed with apt when run as root; otherwise the R columns
-# stay empty and the run says so.
+# Speed and memory benchmarks (benchmarks/, not part of `make test`): ~30 min on 2 cores, most of
+# it R FNN and the peers at d = 5, n = 1e6. Prints each goal's table and ratio, then the three
+# goals of the d-D divergence, the 1-D limit and the CLI start-up, and rewrites
+# benchmarks/results/*.csv and the plot for book/performance.md. R + FNN are installed with apt
+# when run as root; otherwise the R columns stay empty and the run says so. pykdtree (a peer of
+# the d-D divergence) comes with the test extra; `python -m benchmarks NAME...` runs some only.
 .PHONY: bench
 bench: $(STAMP)
 	if Rscript -e 'library(FNN)' > /dev/null 2>&1; then \

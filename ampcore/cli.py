@@ -40,14 +40,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as _dt
-import logging
 import math
 import os
 import signal
 import stat
 import sys
-import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -239,6 +236,8 @@ def _atomic(target: Path) -> Iterator[Path]:
     A `target` that exists keeps its permission bits; a symbolic link keeps pointing to the file,
     whose content is replaced.
     """
+    import tempfile
+
     real = Path(os.path.realpath(target))
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{real.stem}.", suffix=f".partial{real.suffix}", dir=real.parent)
@@ -515,6 +514,8 @@ def _run_dir(option: str | None, chapter: Any, *, force: bool = False) -> tuple[
     source = chapter.path.resolve()
     chapters = source.parent
     if option is None:
+        import datetime as _dt
+
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         folder = Path("runs") / f"{chapter.stem}-{stamp}"
         suffix = 1
@@ -574,6 +575,8 @@ def _quiet_papermill() -> Iterator[None]:
     Ctrl-C or SIGTERM the cell's task fails with the interrupt we asked for, and the one line
     the command prints says so.
     """
+    import logging
+
     logger = logging.getLogger("papermill")
     level = logger.level
     logger.setLevel(logging.ERROR)

@@ -28,11 +28,14 @@ def gains(n: int) -> list[int]:
 
 
 def child() -> None:
-    from ampcore import Reference
+    from ampcore import Reference, fisher_information
     from ampcore.studies import Trial, measure_gain
 
     reference = Reference.draw(stats.norm(), REFERENCE_SIZE, rng=1, name="normal")
-    context = {"references": {"normal": reference}}
+    # the context run_grid gives measure_gain: the references and the Fisher information J of each
+    # law (linear bins for GenCopy; the log-binned amplifiers are not run here)
+    fisher = {"linear": fisher_information(stats.norm()), "log": math.nan}
+    context = {"references": {"normal": reference}, "fisher": {"normal": fisher}}
     rows = []
     for n in NS:
         for gain in gains(n):

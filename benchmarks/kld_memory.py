@@ -4,8 +4,10 @@ Measured with :mod:`tracemalloc`, which sees every numpy data buffer: the peak o
 during the call minus the memory traced before it (the inputs). The streaming sorted search
 needs the sorted float64 copies of x and y (1.0x the inputs for float64 data) plus
 O(k · chunk) work per thread; it never materialises (n, k) distance matrices. The kd-tree path
-(``method="kdtree"``, which does materialise them, like R FNN) is measured for contrast; its
-tree itself is C++ memory that tracemalloc does not see, so its ratio is a lower bound.
+(``method="kdtree"``, which holds one (n, k) float64 matrix of logs to sum them in the input
+order, where R FNN holds its distance and index matrices) is measured for contrast; its tree
+itself is C++ memory that tracemalloc does not see, so its ratio is a lower bound
+(``benchmarks/kld_dims.py`` measures resident memory, trees included, in d > 1).
 
 Goal: peak extra <= 1.5x the input bytes (float64, n = m = 2e6 and 2e7, k = 10).
 """
@@ -46,7 +48,7 @@ def main() -> None:
         (2_000_000, "float64, y pre-sorted (Reference)", "auto", np.float64, True),
         (2_000_000, "float32 input (converted once; warns)", "auto", np.float32, False),
         (20_000_000, "float64, both unsorted", "auto", np.float64, False),
-        (2_000_000, "kd-tree path, (n, k) matrices", "kdtree", np.float64, False),
+        (2_000_000, "kd-tree path, one (n, k) matrix of logs", "kdtree", np.float64, False),
     ]
     for n, label, method, dtype, presorted in cases:
         x = rng.standard_normal(n).astype(dtype)

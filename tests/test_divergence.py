@@ -740,3 +740,130 @@ class TestStreamingAndThreads:
         unsorted = y[::-1].copy()
         prepared = divergence._prepare_sorted(unsorted[:, None])
         assert not np.shares_memory(prepared, unsorted) and np.array_equal(prepared, y)
+
+
+def plain_order_fnn(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """FNN's arithmetic with cKDTree queries in the input order: R's ``colMeans`` loop, literally.
+
+    Default scipy tree (median splits), every point queried in its input row, the (n, k) matrices
+    held at once, and each column of logs added row by row in long double (``np.cumsum`` is
+    sequential by definition), then divided by n and rounded to double.
+    """
+    from scipy.spatial import cKDTree
+
+    n, d = x.shape
+    nu = cKDTree(y).query(x, k=k)[0].reshape(n, k)
+    rho = cKDTree(x).query(x, k=k + 1)[0].reshape(n, k + 1)[:, 1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = [
+            (np.cumsum(np.log(a), axis=0, dtype=np.longdouble)[-1] / np.longdouble(n)).astype(np.float64)
+            for a in (nu, rho)
+        ]
+        return math.log(len(y) / n) + d * (means[0] - means[1])
+
+
+class TestTreeSearch:
+    """d > 1: queries in the trees' leaf order, chunked, summed in the input order."""
+
+    @staticmethod
+    def samples(d: int, seed: int, n: int = 1500, m: int = 1100) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        return rng.normal(size=(n, d)), rng.normal(0.4, 1.3, size=(m, d))
+
+    @pytest.mark.parametrize("d", [2, 3, 5])
+    @pytest.mark.parametrize("k", [1, 4, 10])
+    @pytest.mark.parametrize("workers", [1, 2])
+    def test_leaf_order_equals_plain_order_bitwise(
+        self, monkeypatch: pytest.MonkeyPatch, d: int, k: int, workers: int
+    ) -> None:
+        monkeypatch.setattr(divergence, "_TREE_CHUNK", 97)  # many chunks, shared between threads
+        monkeypatch.setattr(divergence, "_THREAD_MIN", 64)
+        x, y = self.samples(d, seed=100 * d + k)
+        np.testing.assert_array_equal(kl_divergence(x, y, k, workers=workers), plain_order_fnn(x, y, k))
+        np.testing.assert_array_equal(
+            kl_distance(x, y, k, workers=workers), plain_order_fnn(x, y, k) + plain_order_fnn(y, x, k)
+        )
+
+    def test_logs_are_summed_in_the_input_order(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The matrices handed to the long-double sums are the logs of the input-order queries,
+        row for row (a sum in leaf order would differ from R's in the last long-double bits,
+        which the rounding to double usually hides)."""
+        from scipy.spatial import cKDTree
+
+        seen: list[np.ndarray] = []
+        column_sums = divergence._column_sums
+        monkeypatch.setattr(divergence, "_TREE_CHUNK", 50)
+
+        def recording(values: np.ndarray, *args: object) -> np.ndarray:
+            seen.append(values.copy())
+            return column_sums(values, *args)
+
+        monkeypatch.setattr(divergence, "_column_sums", recording)
+        x, y = self.samples(3, seed=5, n=400, m=300)
+        kl_divergence(x, y, 3, workers=2)
+        nu = cKDTree(y).query(x, k=3)[0]
+        rho = cKDTree(x).query(x, k=4)[0][:, 1:]
+        assert len(seen) == 2
+        np.testing.assert_array_equal(seen[0], np.log(nu))
+        np.testing.assert_array_equal(seen[1], np.log(rho))
+        assert not np.array_equal(seen[0], np.log(nu)[cKDTree(x, balanced_tree=False).indices])
+
+    def test_leaf_order_equals_plain_order_with_ties(self) -> None:
+        """Duplicated rows within x and rows of x copied into y: the same +inf/-inf/nan, bitwise."""
+        x, y = self.samples(3, seed=7, n=800, m=600)
+        x[10:13] = x[5]  # a row four times in x: rho_1..rho_3 = 0
+        y[:2] = x[20]  # a row of x twice in y: nu_1, nu_2 = 0
+        got = kl_divergence(x, y, 5, ties="ignore")
+        assert np.isnan(got[0]) and np.isnan(got[1]) and got[2] == np.inf
+        np.testing.assert_array_equal(got, plain_order_fnn(x, y, 5))
+
+    @pytest.mark.parametrize("chunk", [5, 250, 10**6])
+    @pytest.mark.parametrize("sum_rows", [1, 33, 4096])
+    def test_chunk_sizes_do_not_change_the_result(
+        self, monkeypatch: pytest.MonkeyPatch, chunk: int, sum_rows: int
+    ) -> None:
+        x, y = self.samples(2, seed=3, n=700, m=900)
+        want = plain_order_fnn(x, y, 6)
+        monkeypatch.setattr(divergence, "_TREE_CHUNK", chunk)
+        monkeypatch.setattr(divergence, "_SUM_ROWS", sum_rows)
+        monkeypatch.setattr(divergence, "_THREAD_MIN", 100)
+        for workers in (1, 2, 3):
+            np.testing.assert_array_equal(kl_divergence(x, y, 6, workers=workers), want)
+
+    @pytest.mark.parametrize("cols", [1, 2, 10])
+    @pytest.mark.parametrize("threads", [1, 2, 3])
+    def test_column_sums_add_rows_in_order(
+        self, monkeypatch: pytest.MonkeyPatch, cols: int, threads: int
+    ) -> None:
+        """R's loop order in long double, also for one column (where np.sum would go pairwise)."""
+        monkeypatch.setattr(divergence, "_THREAD_MIN", 1000)
+        values = np.log(np.random.default_rng(cols).random((100_000, cols)) * 10.0)
+        want = np.cumsum(values, axis=0, dtype=np.longdouble)[-1]
+        got = divergence._column_sums(values, threads)
+        assert got.dtype == np.longdouble
+        np.testing.assert_array_equal(got, want)
+
+    def test_memory_beyond_the_trees_is_one_matrix_of_logs(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """tracemalloc sees every numpy buffer: the peak beyond the inputs is the (n, k) float64 logs,
+        the trees' index arrays, one chunk of query results and the long-double sum buffer; the
+        old path (four (n, k) matrices of distances and indices, then two of logs) needed 4.4
+        times the logs. The trees' nodes are C++ memory, invisible here."""
+        import gc
+        import tracemalloc
+
+        chunk, sum_rows = 2048, 512
+        monkeypatch.setattr(divergence, "_TREE_CHUNK", chunk)
+        monkeypatch.setattr(divergence, "_SUM_ROWS", sum_rows)
+        n, k = 60_000, 10
+        x, y = self.samples(3, seed=11, n=n, m=n)
+        budget = 8 * n * k + 2 * 8 * n + 2 * chunk * (k + 1) * 8 + (sum_rows + 1) * k * 16
+        gc.collect()
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            kl_divergence(x, y, k, workers=1)
+            extra = tracemalloc.get_traced_memory()[1] - base
+        finally:
+            tracemalloc.stop()
+        assert 8 * n * k <= extra <= 1.1 * budget
