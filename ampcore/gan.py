@@ -10,6 +10,9 @@ an :class:`~ampcore.amplify.Amplified` record. ``x`` may be 1-D, shape ``(n,)``,
 JAX is imported only when a GAN is trained, so ``import ampcore`` and ``import ampcore.amplify``
 stay light (the amplifier is registered as ``AMPLIFIERS["gan"]`` through a lazy factory). It is an
 optional dependency: ``pip install "ampcore[gan]"`` (the CPU wheels of ``jax`` and ``optax``).
+Compiled trainers are kept on disk (``$AMPCORE_JAX_CACHE``, by default ``~/.cache/ampcore/jax``;
+``AMPCORE_JAX_CACHE=off`` switches it off), so only the first process to train a
+configuration pays its compilation.
 
 Provenance:
 
@@ -26,8 +29,10 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -147,12 +152,46 @@ class GANModel(FittedModel):
                 "generator_loss": self.history[:, 1].copy(), "penalty": self.history[:, 2].copy()}
 
 
+def _cache_folder() -> Path | None:
+    """Where compiled GAN trainers are kept between processes, or None if that is switched off.
+
+    ``$AMPCORE_JAX_CACHE`` names the folder (``0``, ``off`` or an empty value switch it off);
+    by default it is ``ampcore/jax`` under ``$XDG_CACHE_HOME`` (``~/.cache``). A cached trainer is
+    the same executable JAX would compile, so results do not depend on it; it saves the
+    compilation (several seconds) in every new process, such as a study's workers.
+    """
+    value = os.environ.get("AMPCORE_JAX_CACHE")
+    if value is not None:
+        return None if value.strip().lower() in ("", "0", "off", "no", "false") else Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ampcore" / "jax"
+
+
+@functools.lru_cache(maxsize=1)
+def _use_compilation_cache() -> None:
+    """Point JAX's persistent compilation cache at :func:`_cache_folder`, unless the user set one."""
+    import jax
+
+    config: Any = jax.config  # its options are attributes made at run time
+    folder = _cache_folder()
+    if folder is None or config.jax_compilation_cache_dir:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: compile in every process, as without the cache
+        return
+    config.update("jax_compilation_cache_dir", str(folder))
+    config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
 @functools.lru_cache(maxsize=8)
 def _trainer(config: tuple[Any, ...]) -> Any:
     """The jit-compiled training run for one configuration (built once per process)."""
     import jax
     import jax.numpy as jnp
     import optax
+
+    _use_compilation_cache()
 
     latent, hidden, depth, dim, steps, batch, lr, beta1, beta2, gamma, slope, ema = config
     optimizer = optax.adam(lr, b1=beta1, b2=beta2)
