@@ -24,6 +24,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 
 def _fresh(source: Path, executed: Path) -> bool:
@@ -72,11 +73,30 @@ def seed(notebooks: Path, executed: Path, cache_path: Path) -> list[str]:
         if not _fresh(source, executed):
             continue
         run = executed / source.name
-        nb = nbformat.read(str(run), as_version=4)
+        nb = _as_source(nbformat.read(str(source), as_version=4), nbformat.read(str(run), as_version=4))
+        if nb is None:
+            continue
         cache.cache_notebook_bundle(CacheBundleIn(nb, str(source.resolve()), data={"seeded_from": str(run)}),
                                     check_validity=False, overwrite=True)
         seeded.append(source.name)
     return seeded
+
+
+def _as_source(source: Any, run: Any) -> Any:
+    """The source notebook carrying the run's outputs, or None if their code cells differ.
+
+    The book looks a chapter up in its cache by a hash of the code cells' sources and metadata and
+    of the kernelspec. nbval's runs keep those as they are, but papermill adds its own metadata to
+    every cell, so a papermill run would never be found: the book would execute the chapter again.
+    """
+    source_cells = [c for c in source.cells if c.cell_type == "code"]
+    run_cells = [c for c in run.cells if c.cell_type == "code"]
+    if [c.source for c in source_cells] != [c.source for c in run_cells]:
+        return None
+    for cell, done in zip(source_cells, run_cells):
+        cell.outputs = done.outputs
+        cell.execution_count = done.execution_count
+    return source
 
 
 def main(argv: list[str]) -> int:
