@@ -47,7 +47,7 @@ for _module, _names in {
     ],
     "information": [
         "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy",
-        "sample_entropy", "goldilocks_width", "bin_width", "effective_m",
+        "knn_entropy", "sample_entropy", "goldilocks_width", "bin_width", "effective_m",
         "differential_renyi_entropy",
     ],
     "bound": [
@@ -180,6 +180,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         goldilocks_width,
         histogram,
         histogram_entropy,
+        knn_entropy,
         nn_entropy,
         renyi_entropy,
         sample_entropy,

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._knn import TREE_CHUNK, TieWarning, as_points, check_workers, prepare_tree
 from ._rng import RNGLike, normalize_rng
 from ._validation import (
     as_real_array,
@@ -36,7 +37,9 @@ from ._validation import (
     check_choice,
     check_finite,
     check_law,
+    check_int,
     check_law_entropy,
+    check_memory,
     check_positive,
 )
 
@@ -46,6 +49,7 @@ __all__ = [
     "histogram_entropy",
     "renyi_entropy",
     "nn_entropy",
+    "knn_entropy",
     "sample_entropy",
     "goldilocks_width",
     "bin_width",
@@ -55,6 +59,7 @@ __all__ = [
 
 _SCIPY_METHODS = ("vasicek", "van es", "ebrahimi", "correa", "auto")
 _ENTROPY_METHODS = ("nn", *_SCIPY_METHODS)
+_TIES = ("warn", "raise", "ignore")
 
 
 def _log_base(base: float | None) -> float:
@@ -324,6 +329,183 @@ def nn_entropy(
     nearest = np.minimum(left, right)
     h = float(np.euler_gamma + np.mean(np.log(2.0 * n * nearest)))
     return h / _log_base(base)
+
+
+def knn_entropy(x: ArrayLike, k: int = 10, *, ties: str = "warn", workers: int = -1) -> np.ndarray:
+    r"""k-nearest-neighbour (Kozachenko–Leonenko) differential entropy of a sample in d dimensions.
+
+    Reproduces R ``FNN::entropy(X = x, k, algorithm = "kd_tree")``: the vector of the estimates
+    from the 1st, 2nd, …, k-th neighbours.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, d)
+        The sample: n points in d dimensions (a 1-D array is n points in one dimension).
+    k : int, optional
+        Largest neighbour order, ``1 <= k < n``. Default 10, as in FNN.
+    ties : {"warn", "raise", "ignore"}, optional
+        What to do when exact duplicates make some neighbour distances zero (the estimates are
+        then ``-inf``, as in FNN): emit a :class:`~ampcore.divergence.TieWarning` with the count
+        (default), raise ``ValueError``, or stay silent.
+    workers : int, optional
+        Threads for the kd-tree queries; ``-1`` (default) uses every available CPU. The result
+        does not depend on it.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (k,)
+        ``H_1, …, H_k`` in nats: element ``j - 1`` is the estimate from the j-th neighbours.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not numeric or `k` is not an integer.
+    ValueError
+        If `x` is empty, not finite or of rank > 2; if ``k >= n``; if `ties` is unknown, or
+        ``ties="raise"`` and a zero distance is found.
+
+    Warns
+    -----
+    TieWarning
+        With ``ties="warn"``, if zero distances are found.
+
+    See Also
+    --------
+    nn_entropy : the 1-D, k = 1 estimate of Watts & Crow 2022 (``ln n`` for ``ψ(n)``).
+    kl_divergence : the kNN divergence of FNN, on the same neighbour search.
+
+    Notes
+    -----
+    For ``j = 1..k``,
+
+    .. math::
+
+        \hat H_j = \psi(n) - \psi(j) + \frac d2 \ln\pi - \ln\Gamma\!\Big(\frac d2 + 1\Big)
+                   + \frac{d}{n}\sum_{i=1}^n \ln \rho_j(x_i),
+
+    with ``ρ_j(x_i)`` the Euclidean distance from ``x_i`` to its j-th nearest point of `x` after
+    removing exactly one zero-distance hit (the point itself): a value repeated r times gives
+    ``ρ_j = 0`` and ``H_j = -inf`` for ``j <= r - 1``. ``π^(d/2)/Γ(d/2 + 1)`` is the volume of
+    the unit ball. The arithmetic is FNN's (C routine ``KNN_MLD_kd``): each ``ρ_j²`` is the sum
+    of the squared coordinate differences in axis order (ANN's), its log is added point by point
+    in input order in double precision, and the sum is divided by ``2n``; the constants are then
+    added in R's order. The kd-tree (:class:`scipy.spatial.cKDTree`, exact) only finds the
+    neighbours; their squared distances are recomputed in ANN's order, so that in d >= 4, where
+    scipy adds the squares in another order, the values are still FNN's.
+
+    *Against* :func:`nn_entropy`. In one dimension at k = 1, ``ln(π^(1/2)/Γ(3/2)) = ln 2`` and
+    ``-ψ(1) = γ``, so ``H_1 = γ + ψ(n) + mean ln(2 l_i)`` with ``l_i`` the nearest-neighbour
+    distance, while :func:`nn_entropy` is ``γ + mean ln(2 n l_i)``: on the same sample the two
+    differ by exactly ``ln n − ψ(n) = 1/(2n) + 1/(12 n²) + O(n⁻⁴)`` nats (5.0008e-4 at n = 1000,
+    5.0e-5 at n = 10^4), :func:`nn_entropy` being the larger, up to rounding (about 1e-15). The
+    ``ψ(n)`` form is the unbiased one (Kozachenko & Leonenko; Kraskov et al. 2004, eq. 20), and
+    the gap is far below the estimator's noise (about ``1.3/sqrt(n)`` nats at k = 1 for a
+    Normal).
+
+    Provenance: Standard (Kozachenko & Leonenko 1987; the k-th neighbour form of Kraskov,
+    Stögbauer & Grassberger 2004, eq. 20, in the exact form of R FNN 1.1.3.1
+    ``R/KNN.information.measures.R`` and ``src/KNN_ANN.cpp``, checked against R outputs in
+    ``tests/data/fnn_entropy``).
+
+    References
+    ----------
+    L. F. Kozachenko, N. N. Leonenko, "Sample estimate of the entropy of a random vector",
+    Problems Inform. Transmission 23(2):95–101 (1987).
+
+    A. Kraskov, H. Stögbauer, P. Grassberger, "Estimating mutual information", Phys. Rev. E 69,
+    066138 (2004), doi:10.1103/PhysRevE.69.066138.
+
+    Examples
+    --------
+    The entropy of ``N(0, I_3)`` is ``(3/2) ln(2πe) = 4.257`` nats; at n = 20000 the k = 4
+    estimate runs low by about 0.02 (its sd is 0.007):
+
+    >>> x = np.random.default_rng(1).normal(size=(20_000, 3))
+    >>> h = knn_entropy(x, k=4)
+    >>> h.shape, round(float(h[3]), 2)
+    ((4,), 4.23)
+
+    In 1-D at k = 1 it is :func:`nn_entropy` less ``ln n − ψ(n)``:
+
+    >>> from scipy.special import digamma
+    >>> y = x[:1000, 0]
+    >>> gap = nn_entropy(y) - float(knn_entropy(y, k=1)[0])
+    >>> round(gap, 7), round(math.log(1000) - float(digamma(1000)), 7)
+    (0.0005001, 0.0005001)
+    """
+    from scipy.special import digamma
+
+    check_choice(ties, "ties", _TIES)
+    k = check_int(k, "k", minimum=1)
+    pts = as_points(x, "x", stacklevel=3)
+    threads = check_workers(workers)
+    n, d = pts.shape
+    if k >= n:
+        raise ValueError(
+            f"`k` must be < n = len(x) (each point needs k other points); got k={k} with n={n}."
+        )
+    check_memory(8.0 * n * (k + 1) + 8.0 * n * d, name="x", value=f"{n} points x {d}",
+                 what=f"the tree and the (n, k) log distances at k = {k}")
+    log_sq, zeros = _knn_log_squared(prepare_tree(pts), k, threads)
+    if ties != "ignore" and zeros:
+        message = (
+            f"found {zeros} zero distance(s) among the k={k} nearest neighbours of the points of "
+            "`x`: a value repeated r times gives H_j = -inf for j <= r - 1, exactly as R FNN "
+            "returns it: no epsilon is added and no point is dropped."
+        )
+        if ties == "raise":
+            raise ValueError(f"`ties='raise'`: {message}")
+        warnings.warn(f"{message} Pass `ties='ignore'` to silence this warning.", TieWarning, stacklevel=2)
+    mld = _sequential_column_sums(log_sq) / float(2 * n)  # FNN: MLD[j] /= 2*n
+    j = np.arange(1, k + 1, dtype=np.float64)
+    out: np.ndarray = (
+        float(digamma(n)) - digamma(j) + (d / 2) * math.log(math.pi) - math.lgamma(d / 2 + 1) + d * mld
+    )
+    return out
+
+
+def _knn_log_squared(tree: Any, k: int, threads: int) -> tuple[np.ndarray, int]:
+    """``ln ρ_j²`` for every point (rows in input order, j = 1..k) and the zero distances found.
+
+    The points are queried in the tree's leaf order, ``TREE_CHUNK`` at a time (neighbouring
+    queries walk the same paths); the first hit (distance 0: the point or a copy of it) is
+    dropped, and each squared distance is recomputed from the neighbour's index as ANN adds it,
+    ``((q_0 - p_0)² + (q_1 - p_1)²) + …`` in axis order.
+    """
+    data = tree.data
+    n, d = data.shape
+    order = tree.indices
+    logs = np.empty((n, k))
+    zeros = 0
+    for start in range(0, n, TREE_CHUNK):
+        rows = order[start : start + TREE_CHUNK]
+        queries = data[rows]
+        index = tree.query(queries, k=k + 1, workers=threads)[1].reshape(rows.size, k + 1)[:, 1:]
+        square = np.zeros((rows.size, k))
+        for axis in range(d):
+            diff = queries[:, axis, None] - data[index, axis]
+            square += diff * diff
+        square.sort(axis=1)  # ranks as ANN's sums rank them (scipy's may differ by an ulp, d >= 4)
+        zeros += int(np.count_nonzero(square == 0.0))
+        with np.errstate(divide="ignore"):  # log(0) = -inf, as in FNN
+            logs[rows] = np.log(square)
+    return logs, zeros
+
+
+def _sequential_column_sums(values: np.ndarray) -> np.ndarray:
+    """Float64 column sums added row by row from 0.0, FNN's ``MLD[j] += log(dist[j+1])`` loop.
+
+    ``np.add.accumulate`` is sequential by definition (``np.sum`` would add pairwise); blocks of
+    rows carry the running sum, so the extra memory is one block.
+    """
+    total = np.zeros(values.shape[1])
+    block_rows = 4096
+    for start in range(0, values.shape[0], block_rows):
+        block = values[start : start + block_rows].copy()
+        block[0] += total
+        np.add.accumulate(block, axis=0, out=block)
+        total = block[-1]
+    return total
 
 
 def sample_entropy(x: ArrayLike, *, method: str = "nn") -> float:

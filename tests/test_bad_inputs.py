@@ -86,6 +86,7 @@ def _calls() -> dict[str, tuple]:
         "histogram_entropy": (A.histogram_entropy, p(counts=[3, 1, 2]), p(counts="array", base="number")),
         "renyi_entropy": (A.renyi_entropy, p(counts=[3, 1, 2], alpha=2.0), p(counts="array", alpha="number", base="number")),
         "nn_entropy": (A.nn_entropy, p(x=X), p(x="sample", dither="flag", base="number", rng="rng")),
+        "knn_entropy": (A.knn_entropy, p(x=X, k=3), p(x="sample", k="int", workers="int")),
         "sample_entropy": (A.sample_entropy, p(x=X), p(x="sample")),
         "goldilocks_width": (A.goldilocks_width, p(n=2000, m=2.0, h=1.4), p(n="array", m="array", h="array")),
         "bin_width": (A.bin_width, p(x=X, m=2.0), p(x="sample", m="number", h="number", law="law")),

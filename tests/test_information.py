@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import special, stats
+
+from ampcore import TieWarning
 
 from ampcore import (
     bin_width,
@@ -17,6 +22,7 @@ from ampcore import (
     goldilocks_width,
     histogram,
     histogram_entropy,
+    knn_entropy,
     nn_entropy,
     renyi_entropy,
     sample_entropy,
@@ -146,6 +152,97 @@ class TestNNEntropy:
             nn_entropy([1.0, np.inf])
         with pytest.raises(ValueError, match="must be a 1-D array"):
             nn_entropy(np.ones((3, 2)))
+
+
+ROOT = Path(__file__).resolve().parents[1]
+FNN_ENTROPY = json.loads((ROOT / "tests" / "data" / "fnn_entropy" / "cases.json").read_text())
+
+
+def brute_force_entropy(x: np.ndarray, k: int) -> np.ndarray:
+    """FNN's formula with every distance computed directly (sorted rows of a full distance matrix)."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    n, d = x.shape
+    square = ((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=-1)
+    square.sort(axis=1)
+    with np.errstate(divide="ignore"):
+        mld = np.log(square[:, 1 : k + 1]).sum(axis=0) / (2 * n)
+    j = np.arange(1, k + 1)
+    return special.digamma(n) - special.digamma(j) + d / 2 * math.log(math.pi) - math.lgamma(d / 2 + 1) + d * mld
+
+
+class TestKnnEntropy:
+    @pytest.mark.parametrize("case", FNN_ENTROPY, ids=[c["name"] for c in FNN_ENTROPY])
+    def test_matches_r_fnn(self, case):
+        """Reference: R 4.2.2, FNN 1.1.3.1, ``FNN::entropy(X, k, algorithm = "kd_tree")`` printed
+        with ``%.17g`` (tools/fnn_entropy_fixtures.py): d = 1, 2, 3, 5, 8; n from 3 to 200000;
+        k = 2 to 10; planted and rounding ties. The positions of -inf must match exactly, the
+        finite values within 1e-12 nats (the sums are FNN's, so only the last bits of the
+        constants can differ: about 3e-15 was measured)."""
+        x = np.load(ROOT / case["file"])
+        want = np.array([float(v) for v in case["entropy"]])
+        got = knn_entropy(x, k=case["k"], ties="ignore")
+        assert got.shape == want.shape and got.dtype == np.float64
+        np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
+        np.testing.assert_array_equal(got[~np.isfinite(want)], want[~np.isfinite(want)])
+        np.testing.assert_allclose(got[np.isfinite(want)], want[np.isfinite(want)], rtol=0, atol=1e-12)
+
+    def test_the_fixtures_cover_the_dimensions_and_ties(self):
+        dims = {c["d"] for c in FNN_ENTROPY}
+        assert {1, 2, 3, 5} <= dims
+        assert any("-Inf" in c["entropy"] for c in FNN_ENTROPY if c["d"] == 5)
+        assert max(c["n"] for c in FNN_ENTROPY) >= 100_000
+
+    @pytest.mark.parametrize("d", [1, 2, 4, 7])
+    def test_brute_force(self, d):
+        # same formula, every distance from the full matrix: only the order of the additions differs
+        x = np.random.default_rng(d).normal(size=(300, d))
+        np.testing.assert_allclose(knn_entropy(x, k=6), brute_force_entropy(x, 6), rtol=0, atol=1e-13)
+
+    def test_against_nn_entropy_is_ln_n_minus_digamma_n(self):
+        # identical distances, constants ln n (nn_entropy) against psi(n) (FNN): the gap is exact
+        for n in (10, 1000, 20_000):
+            x = np.random.default_rng(n).normal(size=n)
+            gap = nn_entropy(x) - float(knn_entropy(x, k=1)[0])
+            assert gap == pytest.approx(math.log(n) - float(special.digamma(n)), abs=1e-12)
+        assert math.log(1000) - special.digamma(1000) == pytest.approx(1 / 2000 + 1 / 12e6, rel=1e-9)
+
+    def test_estimates_the_entropy_of_a_gaussian_in_3d(self):
+        # H of N(0, I_3) = 1.5 ln(2 pi e) = 4.257; at k = 4 the estimate runs low by 0.018 at
+        # n = 2e4 and 0.004 at 2e5 (6 seeds each, sd 0.007 and 0.004): at n = 1e5 the bias is
+        # under 0.01 and the sd about 0.005, so 0.03 is more than 4 sd from the mean
+        x = np.random.default_rng(5).normal(size=(100_000, 3))
+        assert knn_entropy(x, k=4)[3] == pytest.approx(1.5 * math.log(2 * math.pi * math.e), abs=0.03)
+
+    def test_scale_adds_d_ln_c(self):
+        # scaling by c multiplies every distance by c: H_j grows by d ln c (up to rounding)
+        x = np.random.default_rng(8).uniform(size=(500, 3))
+        np.testing.assert_allclose(knn_entropy(4.0 * x, k=3), knn_entropy(x, k=3) + 3 * math.log(4.0), atol=1e-12)
+
+    def test_threads_do_not_change_the_value(self):
+        x = np.random.default_rng(9).normal(size=(40_000, 2))
+        np.testing.assert_array_equal(knn_entropy(x, k=3, workers=1), knn_entropy(x, k=3, workers=2))
+
+    def test_ties(self):
+        x = np.random.default_rng(4).normal(size=(50, 2))
+        x[1] = x[2] = x[0]  # each of the 3 copies has 2 zero distances after dropping one
+        with pytest.warns(TieWarning, match="6 zero distance"):
+            h = knn_entropy(x, k=3)
+        assert h[0] == h[1] == -np.inf and np.isfinite(h[2])
+        with pytest.raises(ValueError, match="ties='raise'"):
+            knn_entropy(x, k=3, ties="raise")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            knn_entropy(x, k=3, ties="ignore")
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="`k` must be < n"):
+            knn_entropy([0.0, 1.0, 2.0], k=3)
+        with pytest.raises(ValueError, match="`ties`"):
+            knn_entropy([0.0, 1.0, 2.0], k=1, ties="drop")
+        with pytest.raises(ValueError, match="finite"):
+            knn_entropy([[0.0, 1.0], [np.nan, 2.0], [1.0, 1.0]], k=1)
+        with pytest.raises(ValueError, match="1-D .n,. or 2-D"):
+            knn_entropy(np.ones((3, 2, 2)), k=1)
 
 
 class TestSampleEntropy:
