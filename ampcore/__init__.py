@@ -62,7 +62,7 @@ for _module, _names in {
         "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
     ],
     "cells": [
-        "CellHistogram", "as_points", "goldilocks_cell_width", "cell_histogram", "effective_m_cells",
+        "CellHistogram", "as_points", "goldilocks_cell_width", "cell_width", "cell_histogram", "effective_m_cells",
         "product_floor", "binning_bias", "CellFloor", "cell_floor_mc",
     ],
     "divergence": [
@@ -157,6 +157,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         binning_bias,
         cell_floor_mc,
         cell_histogram,
+        cell_width,
         effective_m_cells,
         goldilocks_cell_width,
         product_floor,

@@ -56,7 +56,7 @@ from ._validation import (
     check_memory,
     check_positive,
 )
-from .cells import CellHistogram, as_points, cell_histogram, effective_m_cells, goldilocks_cell_width
+from .cells import CellHistogram, as_points, cell_histogram, cell_width, effective_m_cells
 from .information import bin_width, effective_m
 
 __all__ = [
@@ -1064,16 +1064,19 @@ class GenCopyCells:
     ----------
     m : float, optional
         Goldilocks statistic; the per-axis width is
-        :func:`ampcore.cells.goldilocks_cell_width` ``(N, M, h, d)``. Give exactly one of `m` and
-        `width`; with `m`, give `h` or `law` too (no d-D entropy estimate is made).
+        :func:`ampcore.cells.cell_width` ``(x, M, h=h, law=law)``: by default with the training
+        sample's own nearest-neighbour entropy (:func:`ampcore.information.knn_entropy`), or
+        with the entropy `h` or ``law.entropy()`` when one of them is given. Give exactly one of
+        `m` and `width`.
     width : float, optional
         Per-axis cell width.
     origin : array_like, optional
         Corner of cell 0; default the per-axis minimum of the training sample.
     h : float, optional
-        Differential entropy of the law in nats.
+        Differential entropy of the law in nats (instead of the sample's estimate).
     law : optional
-        A d-D law (``law.entropy()`` gives h), e.g. :class:`ampcore.laws.Shell`.
+        A d-D law (``law.entropy()`` gives h, instead of the sample's estimate), e.g.
+        :class:`ampcore.laws.Shell`.
 
     Notes
     -----
@@ -1109,11 +1112,7 @@ class GenCopyCells:
         if self.width is not None:
             width = check_positive(self.width, "width")
         else:
-            m = check_positive(self.m, "m")
-            if (self.h is None) == (self.law is None):
-                raise ValueError("With `m`, give exactly one of `h` (entropy in nats) and `law` (its entropy()).")
-            h = check_finite(self.h if self.h is not None else float(self.law.entropy()), "h")
-            width = goldilocks_cell_width(n, m, h, dim)
+            width = cell_width(pts, check_positive(self.m, "m"), h=self.h, law=self.law)
         hist = cell_histogram(pts, width, origin=self.origin)
         return CellModel(hist=hist, n_train=n, m=self.m, m_eff=effective_m_cells(pts, width, origin=hist.origin))
 

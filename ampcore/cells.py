@@ -1,7 +1,9 @@
 """Histograms on a d-dimensional grid of cells at the Goldilocks resolution, and their floor.
 
-Use :func:`goldilocks_cell_width` for the per-axis width of cubic cells at which N events of a
-d-D law have histogram entropy ``ln N / M``, :func:`cell_histogram` to count a sample of shape
+Use :func:`cell_width` for the per-axis width of cubic cells at which a sample of N events in d
+dimensions has histogram entropy ``ln N / M`` (its differential entropy estimated from the sample
+by :func:`ampcore.information.knn_entropy`, or given), :func:`goldilocks_cell_width` for the same
+width from a known entropy, :func:`cell_histogram` to count a sample of shape
 ``(n, d)`` in those cells (sparsely: only occupied cells are stored, so d = 5 allocates no dense
 grid), :func:`effective_m_cells` for the measured Goldilocks statistic in d dimensions,
 :func:`product_floor` for the exact floor ``D(q‖p)`` of a training histogram when the law is a
@@ -14,7 +16,9 @@ Provenance:
 * ``H_V ≈ h − ln V`` for cells of volume V (**Standard**, Cover & Thomas 2006, Thm 8.3.1 in d
   dimensions) and ``H = ln N / M`` (Watts & Crow 2022, arXiv:2210.02848, in 1-D) give the cell
   volume ``V = e^h N^(−1/M)`` and the per-axis width ``V^(1/d)``: the d-D rule is
-  **Reconstructed** (ours; the papers are 1-D). So is ``M = ln N / Ĥ`` measured on cells.
+  **Reconstructed** (ours; the papers are 1-D). So is ``M = ln N / Ĥ`` measured on cells. The
+  entropy h of a sample is the k-nearest-neighbour estimate (**Standard**, Kozachenko &
+  Leonenko 1987, in R FNN's form) unless the law's is given.
 * The floor ``D(q_V‖p) = Σ_j Q_j [ln(Q_j/V) − mean_{cell j} ln p]`` is the definition of KL
   (**Standard**); that it is the limit of GenCopy as G → ∞ is **Reconstructed** (as in 1-D,
   :func:`ampcore.divergence.histogram_kl`). For a product law the cell mean of ``ln p`` is the sum
@@ -34,13 +38,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import as_real_array, check_int, check_law, check_memory, check_positive
-from .information import goldilocks_width, histogram_entropy
+from ._validation import as_real_array, check_finite, check_int, check_law, check_memory, check_positive
+from .information import goldilocks_width, histogram_entropy, knn_entropy
 
 __all__ = [
     "CellHistogram",
     "as_points",
     "goldilocks_cell_width",
+    "cell_width",
     "cell_histogram",
     "effective_m_cells",
     "product_floor",
@@ -105,6 +110,77 @@ def goldilocks_cell_width(n: int, m: float, h: float, dim: int) -> float:
     dim = check_int(dim, "dim", minimum=1)
     volume = float(goldilocks_width(n, m, h))
     return float(math.exp(math.log(volume) / dim))
+
+
+# Neighbour order of the entropy estimate behind `cell_width`: k = 1, as the 1-D rule's
+# `nn_entropy`; it is the least biased order (N(0, I_3), n = 2e4: -0.006 nats at k = 1, -0.018 at
+# k = 4, both with sd 0.007 over samples).
+CELL_ENTROPY_K = 1
+
+
+def cell_width(x: ArrayLike, m: float, *, h: float | None = None, law: Any = None) -> float:
+    """Per-axis Goldilocks cell width for a sample of shape ``(n, d)`` at statistic `m`.
+
+    Parameters
+    ----------
+    x : array_like, shape (n, d) or (n,)
+        The training sample, ``n >= 2`` distinct points.
+    m : float
+        Goldilocks statistic, > 0.
+    h : float, optional
+        Differential entropy of the law in nats, if known.
+    law : optional
+        A d-D law whose ``entropy()`` gives h (e.g. :class:`ampcore.laws.GaussianND`).
+
+    Returns
+    -------
+    float
+        :func:`goldilocks_cell_width` ``(n, m, h, d)``, with h, by default, the sample's own
+        k = 1 nearest-neighbour entropy ``knn_entropy(x, k=1)[0]``
+        (:func:`ampcore.information.knn_entropy`, R FNN's estimate); give `h` or `law` to use
+        the law's entropy instead (the analytic option, for a law known in a simulation).
+
+    Raises
+    ------
+    ValueError
+        If both `h` and `law` are given, or if, without them, `x` has duplicate points (their
+        nearest-neighbour distance is 0 and the estimate is -inf): give `h` or `law` then.
+
+    Notes
+    -----
+    The estimate's error moves the width by a factor ``e^(δh/d)``: at d = 3, n = 1000 (sd of
+    ``h`` about 0.05 nats at k = 1) that is about 2 %. At d = 1 the width is
+    :func:`ampcore.information.bin_width` (which uses :func:`ampcore.information.nn_entropy`)
+    times ``e^(ψ(n) − ln n) ≈ 1 − 1/(2n)``.
+
+    Provenance: Reconstructed (the d-D cell rule, see the module docstring), with the Standard
+    kNN entropy.
+
+    Examples
+    --------
+    >>> from ampcore.laws import GaussianND
+    >>> x = GaussianND(3).rvs(2000, random_state=1)
+    >>> round(cell_width(x, 2.0), 4), round(cell_width(x, 2.0, law=GaussianND(3)), 4)
+    (1.1637, 1.1643)
+    """
+    pts = as_points(x, min_size=2)
+    n, dim = pts.shape
+    m = check_positive(m, "m")
+    if h is not None and law is not None:
+        raise ValueError(f"Give at most one of `h` and `law`; got h={h!r} and law={law!r}.")
+    if law is not None:
+        h = check_finite(float(law.entropy()), "law.entropy()")
+    elif h is not None:
+        h = check_finite(h, "h")
+    else:
+        try:
+            h = float(knn_entropy(pts, k=CELL_ENTROPY_K, ties="raise")[0])
+        except ValueError as exc:
+            raise ValueError(
+                f"`x` has duplicate points, so its nearest-neighbour entropy is -inf ({exc}); "
+                "give `h` or `law` for the cell width."
+            ) from None
+    return goldilocks_cell_width(n, m, h, dim)
 
 
 @dataclass(frozen=True)

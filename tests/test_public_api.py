@@ -54,7 +54,7 @@ CORE = {
     "CamelBack", "GAN", "GANModel", "Audit", "audit",
     # d dimensions (chapter 10): laws, cells, amplifiers
     "Shell", "Ring", "GaussianND", "sphere_log_area",
-    "CellHistogram", "as_points", "goldilocks_cell_width", "cell_histogram", "effective_m_cells",
+    "CellHistogram", "as_points", "goldilocks_cell_width", "cell_width", "cell_histogram", "effective_m_cells",
     "product_floor", "binning_bias", "CellFloor", "cell_floor_mc",
     "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
 }
