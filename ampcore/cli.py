@@ -395,24 +395,44 @@ def cmd_kld(args: argparse.Namespace) -> int:
     return 0
 
 
-# laws `ampcore audit --law NAME` knows (standard forms; CamelBack is the book's chapter-8 law)
+# laws `ampcore audit --law NAME` knows by name (any continuous law of scipy.stats is accepted too)
 _AUDIT_LAWS = {
-    "norm": "the standard Normal N(0, 1)",
-    "lognorm": "the standard LogNormal LogN(0, 1)",
-    "expon": "the standard exponential",
-    "uniform": "the uniform law on [0, 1]",
-    "camel": "the camel back of chapter 8 (0.5 N(-2, 1) + 0.5 N(2, 1))",
+    "norm": "the Normal law (loc, scale)",
+    "lognorm": "the LogNormal law (s, loc, scale)",
+    "expon": "the exponential law (loc, scale)",
+    "uniform": "the uniform law (loc, scale)",
+    "camel": "the camel back of chapter 8 (separation, sd, weight, center)",
 }
 
 
-def _audit_law(name: str) -> Any:
-    from scipy import stats
+def _audit_output(option: str, inputs: Sequence[str], force: bool) -> Path:
+    """The report path, checked before any work: .html, not an input, not a link, new unless --force."""
+    out = Path(option)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"report {option!r} must end in .html (got {out.suffix or 'no suffix'!r})")
+    if out.is_symlink():
+        raise UsageError(f"refusing to write {option!r}: it is a symbolic link (a report is never written through "
+                         "a link); remove it or give another -o")
+    for source in inputs:
+        if _same_file(out, Path(source)) or os.path.realpath(out) == os.path.realpath(source):
+            raise UsageError(f"refusing to write {option!r}: it is the input {source!r}; give another -o")
+    if out.is_dir():
+        raise Failure(f"report {option!r} is a folder; give a file name")
+    if not out.parent.resolve().is_dir():
+        raise Failure(f"output folder {str(out.parent)!r} does not exist")
+    if out.exists() and not force:
+        raise UsageError(f"report {option!r} exists; pass --force to replace it")
+    return out
 
-    from .laws import CamelBack
 
-    laws = {"norm": stats.norm(), "lognorm": stats.lognorm(1.0), "expon": stats.expon(),
-            "uniform": stats.uniform(), "camel": CamelBack()}
-    return laws[name]
+def _file_sha256(path: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -420,21 +440,26 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     if args.law is not None and args.reference is not None:
         raise UsageError("give at most one of --law and --reference")
-    if args.law is not None and args.law not in _AUDIT_LAWS:
-        raise UsageError(f"unknown law {args.law!r}; choose one of: {', '.join(_AUDIT_LAWS)}")
+    if args.law is not None:
+        name = args.law.removeprefix("fit:").partition(":")[0].strip()
+        import scipy.stats
+
+        if name not in _AUDIT_LAWS and not isinstance(getattr(scipy.stats, name, None), scipy.stats.rv_continuous):
+            raise UsageError(f"unknown law {name!r}; choose one of: {', '.join(_AUDIT_LAWS)} "
+                             "(or a continuous law of scipy.stats), optionally NAME:KEY=VALUE,... or fit:NAME")
     m = _check(check_positive, args.m, "m")
     k = _check(check_int, args.k, "k", minimum=1)
-    if args.seed is not None:
-        _check(check_int, args.seed, "seed", minimum=0)
-    out: Path | None = None
-    if args.output is not None:
-        out = Path(args.output)
-        if out.suffix.lower() not in (".html", ".htm"):
-            raise UsageError(f"report {args.output!r} must end in .html (got {out.suffix or 'no suffix'!r})")
-        if out.is_dir():
-            raise Failure(f"report {args.output!r} is a folder; give a file name")
-        if not out.parent.resolve().is_dir():
-            raise Failure(f"output folder {str(out.parent)!r} does not exist")
+    seed = _check(check_int, args.seed, "seed", minimum=0)
+    n_q = None if args.n_q is None else _check(check_int, args.n_q, "n-q", minimum=2)
+    ensemble: Any = None
+    if args.members:
+        if len(args.members) < 3:
+            raise UsageError(f"--members needs at least 4 generated files; got {len(args.members)}")
+        ensemble = args.members
+    elif args.ensemble is not None:
+        ensemble = _check(check_int, args.ensemble, "ensemble", minimum=4)
+    inputs = [args.train, args.generated] + ([args.reference] if args.reference else []) + list(args.members or [])
+    out = None if args.output is None else _audit_output(args.output, inputs, args.force)
     train = _read_sample(args.train, name="training", one_d=False)
     generated = _read_sample(args.generated, name="generated", one_d=False)
     if train.ndim != generated.ndim or (train.ndim == 2 and train.shape[1] != generated.shape[1]):
@@ -445,29 +470,55 @@ def cmd_audit(args: argparse.Namespace) -> int:
             f"({train.shape[0]:,}); an amplified sample has N_G >= N (are the files swapped?)"
         )
     reference = None if args.reference is None else _read_sample(args.reference, name="reference", one_d=False)
-    law = None if args.law is None else _audit_law(args.law)
-    if law is not None and train.ndim != 1:
+    if args.law is not None and train.ndim != 1:
         raise Failure(f"--law describes 1-D data; the samples have shape {train.shape}; give --reference instead")
+    if isinstance(ensemble, list):
+        ensemble = [_read_sample(path, name="member", one_d=True) for path in ensemble]
 
     def say(message: str) -> None:
         if not args.quiet:
             print(f"{PROG} audit: {message} ...", file=sys.stderr, flush=True)
 
-    from .auditing import audit
+    import datetime
+    import shlex
 
+    from .auditing import InputFile, Provenance, audit, parse_law
+
+    law = description = None
+    if args.law is not None:
+        try:
+            law, description = parse_law(args.law, train)
+        except ValueError as exc:
+            raise UsageError(str(exc).rstrip(".")) from exc
+    files = [("training", args.train, train), ("generated", args.generated, generated)]
+    if reference is not None:
+        files.append(("reference", args.reference, reference))
+    provenance = Provenance(
+        command=" ".join(shlex.quote(a) for a in [PROG, *args.argv]), seed=seed, version=_version(),
+        date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        inputs=tuple(InputFile(f"{role} {path}", tuple(data.shape), _file_sha256(path)) for role, path, data in files),
+    )
     try:
-        result = audit(train, generated, law=law, reference=reference, m=m, k=k, rng=args.seed, progress=say)
+        result = audit(train, generated, law=law, law_description=description, reference=reference, m=m, k=k,
+                       n_q=n_q, ensemble=ensemble, ensemble_amplifier=args.amplifier, dither=args.dither,
+                       rng=seed, provenance=provenance, progress=say)
     except (TypeError, ValueError) as exc:
         raise Failure(str(exc).rstrip(".")) from exc
-    table = result.table()
-    width = max(len(c) for c in table["check"])
-    for check, value, meaning in table.itertuples(index=False):
-        print(f"{check:<{width}}  {value:>10}  {meaning}")
+    except MemoryError as exc:
+        raise Failure(str(exc).rstrip(".")) from exc
+    print(result.summary())
+    if args.details:
+        rows = result.rows()
+        width = max(len(c) for c, _, _ in rows)
+        print()
+        for check, value, meaning in rows:
+            print(f"{check:<{width}}  {value:>10}  {meaning}")
     for note in result.notes:
         print(f"note: {note}")
     if out is not None:
         say(f"writing the report {out}")
         page = result.html(title=f"ampcore audit of {Path(args.generated).name} (trained on {Path(args.train).name})")
+        _audit_output(str(out), inputs, args.force)  # again: the folder may have changed meanwhile
         with _atomic(out) as tmp:
             tmp.write_text(page, encoding="utf-8")
         print(f"wrote {out}")
@@ -720,32 +771,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "audit",
-        help="audit a generated sample against its training sample (bound, M, KLD, amplification factor)",
+        help="audit a generated sample against its training sample: a verdict with intervals",
         formatter_class=_formatter,
         description=(
-            "Audit a generated sample against the sample its generator was trained on: the gain and\n"
-            "the bound N_G >= N^(3/2), the measured M at the training bin width, the kNN KLD against the\n"
-            "truth beside a same-size MC or holdout sample, GANplifying's amplification factor, the\n"
-            "naive and realistic error of a tail fraction, exact copies and ties. Prints a table and,\n"
-            "with -o, writes a standalone HTML report with the figures.\n"
+            "Audit a generated sample against the sample its generator was trained on. The verdict comes\n"
+            "first: how many true events the sample is worth on B = N^(1/M) equiprobable bins (and on your\n"
+            "--n-q), against the training sample and an efficient fit; whether it is distinguishable from\n"
+            "real data (Kolmogorov-Smirnov); the rule for errors; copies and ties; each check PASS, WARN or\n"
+            "FAIL with its reason, and a provenance block. Without a truth, the ensemble estimate\n"
+            "(Bayesiamplify's) stands in. With -o, a standalone HTML report with the figures.\n"
             "Files: .npy (n,) or (n, d), or .csv/.txt with one event a line.\n"
-            "Laws (--law): " + "; ".join(f"{k} = {v}" for k, v in _AUDIT_LAWS.items()) + "."
+            "Laws (--law NAME, NAME:KEY=VALUE,..., or fit:NAME): "
+            + "; ".join(f"{k} = {v}" for k, v in _AUDIT_LAWS.items()) + "."
         ),
         epilog=(
             "examples:\n"
             "  ampcore audit train.npy amplified.npy --law norm\n"
-            "  ampcore audit train.npy gan.npy --reference holdout.npy -o report.html"
+            "  ampcore audit train.npy gen.npy --law norm:loc=5,scale=2 --n-q 20\n"
+            "  ampcore audit train.npy gen.npy --law fit:lognorm -o report.html\n"
+            "  ampcore audit train.npy gan.npy --reference holdout.npy -o report.html --force\n"
+            "  ampcore audit train.npy gen.npy --members gen1.npy gen2.npy gen3.npy"
         ),
     )
     p.add_argument("train", metavar="TRAIN", help="training sample (.npy, .csv or .txt)")
     p.add_argument("generated", metavar="GEN", help="generated sample, at least as large as TRAIN")
     truth = p.add_mutually_exclusive_group()
-    truth.add_argument("--law", metavar="NAME", help=f"the true law: {', '.join(_AUDIT_LAWS)}")
+    truth.add_argument("--law", metavar="LAW", help="the true law: NAME, NAME:KEY=VALUE,... or fit:NAME")
     truth.add_argument("--reference", metavar="REF", help="a large holdout sample of the truth instead of --law")
     p.add_argument("-o", "--output", metavar="REPORT", help="write a standalone HTML report (.html)")
-    p.add_argument("--m", type=float, default=2.0, metavar="M", help="Goldilocks M of the training bin width (default 2)")
+    p.add_argument("--force", action="store_true", help="replace the report if it exists (never through a link)")
+    p.add_argument("--m", type=float, default=2.0, metavar="M", help="Goldilocks M: B = N^(1/M) bins (default 2)")
+    p.add_argument("--n-q", type=int, default=None, metavar="NQ", help="your own number of quantile bins")
     p.add_argument("-k", type=int, default=5, metavar="K", help="neighbour order of the kNN KLD (default 5)")
-    p.add_argument("--seed", type=int, default=None, metavar="S", help="seed of the MC draws (default: fresh entropy)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of every random draw (default 0)")
+    p.add_argument("--dither", action="store_true",
+                   help="break the ties of rounded or float16 data with a uniform jitter at their resolution")
+    p.add_argument("--ensemble", type=int, default=None, metavar="R",
+                   help="ensemble estimate from R refits on bootstrap resamples (default 20 without a truth)")
+    p.add_argument("--amplifier", default="smoothed_bootstrap", metavar="NAME",
+                   help="the amplifier refitted for --ensemble (default smoothed_bootstrap, a KDE)")
+    p.add_argument("--members", nargs="+", metavar="FILE",
+                   help="ensemble estimate from >= 4 samples of independently trained generators")
+    p.add_argument("--details", action="store_true", help="print the detailed table after the verdict")
     p.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     p.set_defaults(func=cmd_audit)
 
@@ -818,6 +885,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _signals_unwind():
             args = build_parser().parse_args(argv)
+            args.argv = argv  # the command line as given (the audit's provenance records it)
             return int(args.func(args))
     except Terminated as exc:
         name = signal.Signals(exc.signum).name
