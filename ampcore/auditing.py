@@ -47,6 +47,7 @@ from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
 from ._validation import check_int, check_law, check_positive
+from .ampfactor import resolve_n_q
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -299,7 +300,7 @@ def audit(
     law: Any = None,
     reference: ArrayLike | None = None,
     m: float = 2.0,
-    n_qs: tuple[int, ...] = (5, 10, 20, 50),
+    n_qs: tuple[int | str, ...] = (5, 10, 20, 50),
     k: int = 5,
     reference_size: int = 200_000,
     rng: RNGLike = None,
@@ -320,8 +321,9 @@ def audit(
         same-size baseline and the reference. Give at most one of `law` and `reference`.
     m : float
         Goldilocks statistic of the training bin width Δ (default 2, the bound's M_N).
-    n_qs : tuple of int
-        Numbers of quantiles of the amplification factor.
+    n_qs : tuple of int or "goldilocks"
+        Numbers of quantiles of the amplification factor; ``"goldilocks"`` stands for
+        ``round(N^{1/M})`` equiprobable bins (:func:`ampcore.ampfactor.resolve_n_q`).
     k : int
         Neighbour order of the kNN divergence (``k < n``).
     reference_size : int
@@ -372,7 +374,8 @@ def audit(
     if k >= n:
         raise ValueError(f"`k` must be < the training size {n}; got {k}.")
     reference_size = check_int(reference_size, "reference_size", minimum=100)
-    q_list = tuple(sorted({check_int(q, "n_qs", minimum=2) for q in n_qs}))
+    q_list = tuple(sorted({resolve_n_q(q, n, m=m) if isinstance(q, str) else check_int(q, "n_qs", minimum=2)
+                           for q in n_qs}))
     one_d = x.ndim == 1
     if law is not None:
         check_law(law)
