@@ -57,7 +57,7 @@ for _module, _names in {
     "amplify": [
         "Amplified", "Amplifier", "FittedModel", "GenCopy", "GenCopyLog", "Bootstrap", "KDE",
         "RefitNormal", "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel",
-        "GaussianMixture", "MixtureModel",
+        "GaussianMixture", "MixtureModel", "ConvergenceWarning",
         "kde_bandwidth", "gencopy", "gencopy_chunks", "gencopy_log", "bootstrap",
         "smoothed_bootstrap", "refit_normal", "generate", "reamplify", "AMPLIFIERS",
         "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
@@ -131,6 +131,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         Bootstrap,
         BootstrapModel,
         CellModel,
+        ConvergenceWarning,
         FittedModel,
         GaussianMixture,
         GenCopy,

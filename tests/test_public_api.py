@@ -32,7 +32,7 @@ CORE = {
     # amplify
     "Amplified", "Amplifier", "FittedModel", "GenCopy", "GenCopyLog", "Bootstrap", "KDE", "RefitNormal",
     "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel", "GaussianMixture", "MixtureModel",
-    "kde_bandwidth", "gencopy",
+    "ConvergenceWarning", "kde_bandwidth", "gencopy",
     "gencopy_chunks", "gencopy_log", "bootstrap", "smoothed_bootstrap", "refit_normal", "generate",
     "reamplify", "AMPLIFIERS",
     # divergence
