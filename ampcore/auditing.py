@@ -439,18 +439,14 @@ def _multinomial_sd(counts: np.ndarray, n_boot: int, gen: np.random.Generator, n
 
 
 def _goldilocks_bins(n: int, m: float) -> int:
-    try:
-        from .envelope import goldilocks_bins
-    except ImportError:  # pragma: no cover - before the envelope module exists
-        return max(2, round(n ** (1.0 / m)))
+    from .envelope import goldilocks_bins
+
     return int(goldilocks_bins(n, m))
 
 
 def _envelope(law: Any, bins: int) -> tuple[float, str]:
-    try:
-        from .envelope import amplification_envelope
-    except ImportError:  # pragma: no cover - before the envelope module exists
-        return math.nan, "the envelope module is not available"
+    from .envelope import amplification_envelope
+
     try:
         return float(amplification_envelope(law, bins)), ""
     except (TypeError, ValueError, AttributeError) as exc:
@@ -936,8 +932,8 @@ def audit(
     reference: ArrayLike | None = None,
     law_description: str | None = None,
     m: float = 2.0,
-    n_q: int | None = None,
-    n_qs: tuple[int, ...] = (5, 10, 20, 50),
+    n_q: int | str | None = None,
+    n_qs: tuple[int | str, ...] = (5, 10, 20, 50),
     k: int = 5,
     reference_size: int = 200_000,
     kld_size: int = 100_000,
@@ -966,10 +962,11 @@ def audit(
         How the law was obtained (shown in the report); :func:`parse_law` gives it.
     m : float
         Goldilocks statistic: the bound's resolution is ``B = round(N^{1/m})`` bins (default 2).
-    n_q : int, optional
+    n_q : int or "goldilocks", optional
         Your own number of quantile bins, reported in the verdict beside B.
-    n_qs : tuple of int
-        Numbers of quantiles of the detailed table.
+    n_qs : tuple of int or "goldilocks"
+        Numbers of quantiles of the detailed table; ``"goldilocks"`` stands for ``round(N^{1/M})``
+        (:func:`ampcore.ampfactor.resolve_n_q`).
     k : int
         Neighbour order of the kNN divergence (``k < n``).
     reference_size : int
@@ -1042,8 +1039,11 @@ def audit(
     kld_size = check_int(kld_size, "kld_size", minimum=100)
     truth_draws = check_int(truth_draws, "truth_draws", minimum=2)
     dither = check_bool(dither, "dither")
-    q_list = tuple(sorted({check_int(q, "n_qs", minimum=2) for q in n_qs}))
-    user_q = 0 if n_q is None else check_int(n_q, "n_q", minimum=2)
+    from .ampfactor import resolve_n_q
+
+    q_list = tuple(sorted({resolve_n_q(q, n, m=m) if isinstance(q, str) else check_int(q, "n_qs", minimum=2)
+                           for q in n_qs}))
+    user_q = 0 if n_q is None else (resolve_n_q(n_q, n, m=m) if isinstance(n_q, str) else check_int(n_q, "n_q", minimum=2))
     one_d = x.ndim == 1
     if isinstance(law, str):
         law, law_description = parse_law(law, x if one_d else None)
@@ -1191,7 +1191,11 @@ def audit(
             ratio = 1.0
         boot_sd = _multinomial_sd(counts_g, 200, gen, n)
         g_inf = _saturated(g_eff_b, n, n_g)
-        k_eff = Estimate(bins / g_inf.value, bins / g_inf.high, bins / g_inf.low)
+        from .envelope import effective_parameters
+
+        def k_of(v: float) -> float:
+            return 0.0 if math.isinf(v) else (math.inf if v <= 0 else effective_parameters(bins, v))
+        k_eff = Estimate(k_of(g_inf.value), k_of(g_inf.high), k_of(g_inf.low))
         if law is not None:
             envelope, why = _envelope(law, bins)
             if why:
