@@ -72,8 +72,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["Audit", "Check", "Estimate", "EnsembleEstimate", "InputFile", "Provenance", "audit",
-           "ensemble_amplification", "parse_law"]
+# re-exported by ampcore; the helpers (parse_law, ensemble_amplification) and the result types
+# (Estimate, Check, Provenance, InputFile, EnsembleEstimate) are used as ampcore.auditing.NAME
+__all__ = ["Audit", "audit"]
 
 _TAIL = 0.95  # the tail fraction audited: events above the 95 % point of the truth
 LEVEL = 0.01  # the level of every test of the audit (goodness of fit, distinguishability)
