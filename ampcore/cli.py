@@ -19,11 +19,12 @@ failed, more memory than the machine has); 130 interrupted by Ctrl-C; 143 (129) 
 every process it started ended. Errors are one line on stderr; ``--traceback`` shows the Python
 traceback as well.
 
-Nothing of the user's is destroyed: an output that is one of the inputs (under any spelling of
-the path, through links too) is refused, an existing output is replaced only with ``--force``
-(keeping its permissions; through a symbolic link, the file it points to), and outputs are
-written to a hidden temporary file renamed into place at the end, so an interrupted command
-leaves the old file, or nothing. Chapter outputs under the book's ``notebooks/`` folder are
+Nothing of the user's is destroyed (every output goes through :mod:`ampcore._output`): an
+output that is one of the inputs (under any spelling of the path, through links too) is refused,
+a symbolic link at an output path is refused (nothing is written through a link, even with
+``--force``), an existing output is replaced only with ``--force`` (keeping its permissions), and
+outputs are written to a hidden temporary file renamed into place at the end, so an interrupted
+command leaves the old file, or nothing. Chapter outputs under the book's ``notebooks/`` folder are
 refused (nbval would collect them as chapters). Every input file passes the same checks as the
 API (:mod:`ampcore._validation`): complex, boolean, masked or non-finite data is refused, not
 converted.
@@ -43,7 +44,6 @@ import contextlib
 import math
 import os
 import signal
-import stat
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -158,7 +158,7 @@ def _read_sample(path_text: str, *, name: str, one_d: bool) -> Any:
     except (ValueError, OSError, EOFError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Failure(f"{name} file {path_text!r} is not a numeric array ({detail})") from exc
-    from ._validation import as_real_array, as_sample_1d
+    from ._validation import as_points, as_sample_1d
 
     # the API's own checks: complex, boolean, text or huge-integer data is refused, not converted
     try:
@@ -166,18 +166,10 @@ def _read_sample(path_text: str, *, name: str, one_d: bool) -> Any:
             raise ValueError(f"is empty (shape {data.shape})")
         if one_d:
             return as_sample_1d(data, name)
-        arr = as_real_array(data, name, what="a 1-D (n,) or 2-D (n, d) array of real numbers")
-        if arr.ndim not in (1, 2):
-            raise ValueError(f"must be 1-D (n,) or 2-D (n, d); got shape {arr.shape}")
+        points = as_points(data, name)
     except (TypeError, ValueError) as exc:
         raise Failure(f"{name} file {path_text!r}: {str(exc).rstrip('.')}") from exc
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        first = int(np.flatnonzero(bad.reshape(arr.shape[0], -1).any(axis=1))[0])
-        raise Failure(
-            f"{name} file {path_text!r} has {int(bad.sum())} NaN or infinite value(s) (first in row {first})"
-        )
-    return arr
+    return points[:, 0] if data.ndim == 1 else points
 
 
 def _check_npy_memory(path: Path, name: str) -> None:
@@ -211,58 +203,43 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _check_output_path(path_text: str, *, inputs: Sequence[str] = (), force: bool = False) -> Path:
-    path = Path(path_text)
-    if path.suffix.lower() not in _OUTPUT_SUFFIXES:
-        raise UsageError(
-            f"output {path_text!r} must end in {', '.join(_OUTPUT_SUFFIXES)} (got {path.suffix or 'no suffix'!r})"
-        )
-    for source in inputs:
-        if _same_file(path, Path(source)) or os.path.realpath(path) == os.path.realpath(source):
-            raise UsageError(f"refusing to write {path_text!r}: it is the input {source!r}; give another -o")
-    if path.is_dir():
-        raise Failure(f"output {path_text!r} is a folder; give a file name")
-    if not path.parent.resolve().is_dir():
-        raise Failure(f"output folder {str(path.parent)!r} does not exist")
-    if path.exists() and not force:
-        raise UsageError(f"output {path_text!r} exists; pass --force to replace it")
-    return path
+@contextlib.contextmanager
+def _output_errors() -> Iterator[None]:
+    """The writer's refusals as the command's: a refused or existing output is a usage error
+    (exit 2), a missing folder or one that cannot be written a failure (exit 1)."""
+    from ._output import OutputExists, OutputFolderMissing, UnsafeOutput
+
+    try:
+        yield
+    except (UnsafeOutput, OutputExists) as exc:
+        raise UsageError(str(exc)) from exc
+    except OutputFolderMissing as exc:
+        raise Failure(str(exc)) from exc
+
+
+def _check_output_path(
+    path_text: str, *, inputs: Sequence[str] = (), force: bool = False, suffixes: Sequence[str] = _OUTPUT_SUFFIXES
+) -> Path:
+    """Check an output before any work (the writer checks it again when it writes)."""
+    from ._output import check_output
+
+    with _output_errors():
+        return check_output(path_text, inputs=inputs, force=force, suffixes=suffixes)
 
 
 @contextlib.contextmanager
-def _atomic(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target` (same suffix); rename it on success, delete it on error.
+def _atomic(target: Path, *, inputs: Sequence[str] = (), force: bool = False) -> Iterator[Path]:
+    """:func:`ampcore._output.atomic_output` with the command's exit codes."""
+    from ._output import atomic_output
 
-    A `target` that exists keeps its permission bits; a symbolic link keeps pointing to the file,
-    whose content is replaced.
-    """
-    import tempfile
-
-    real = Path(os.path.realpath(target))
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{real.stem}.", suffix=f".partial{real.suffix}", dir=real.parent)
-    except OSError as exc:
-        raise Failure(f"cannot write in {str(real.parent)!r}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    if real.exists():
-        mode = stat.S_IMODE(real.stat().st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask  # mkstemp makes 0600; the result should be an ordinary file
-    tmp.chmod(mode)
-    try:
+    with _output_errors(), atomic_output(target, inputs=inputs, force=force) as tmp:
         yield tmp
-        os.replace(tmp, real)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
-def _write_sample(path: Path, sample: Any) -> None:
+def _write_sample(path: Path, sample: Any, *, inputs: Sequence[str] = (), force: bool = False) -> None:
     import numpy as np
 
-    with _atomic(path) as tmp:
+    with _atomic(path, inputs=inputs, force=force) as tmp:
         with open(tmp, "wb") as handle:  # a file object: np.save would append .npy to a name
             if path.suffix.lower() == ".npy":
                 np.save(handle, sample, allow_pickle=False)
@@ -338,7 +315,7 @@ def cmd_amplify(args: argparse.Namespace) -> int:
         result = amplify.gencopy(x, gain, m=m, rng=args.seed)
     except (TypeError, ValueError, MemoryError) as exc:
         raise Failure(str(exc).rstrip(".")) from exc
-    _write_sample(out, result.sample)
+    _write_sample(out, result.sample, inputs=[args.input], force=args.force)
     n_g = result.n_generated
     holds = bool(bound.satisfies_bound(result.n_train, n_g))
     rows = [
@@ -405,26 +382,6 @@ _AUDIT_LAWS = {
 }
 
 
-def _audit_output(option: str, inputs: Sequence[str], force: bool) -> Path:
-    """The report path, checked before any work: .html, not an input, not a link, new unless --force."""
-    out = Path(option)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"report {option!r} must end in .html (got {out.suffix or 'no suffix'!r})")
-    if out.is_symlink():
-        raise UsageError(f"refusing to write {option!r}: it is a symbolic link (a report is never written through "
-                         "a link); remove it or give another -o")
-    for source in inputs:
-        if _same_file(out, Path(source)) or os.path.realpath(out) == os.path.realpath(source):
-            raise UsageError(f"refusing to write {option!r}: it is the input {source!r}; give another -o")
-    if out.is_dir():
-        raise Failure(f"report {option!r} is a folder; give a file name")
-    if not out.parent.resolve().is_dir():
-        raise Failure(f"output folder {str(out.parent)!r} does not exist")
-    if out.exists() and not force:
-        raise UsageError(f"report {option!r} exists; pass --force to replace it")
-    return out
-
-
 def _file_sha256(path: str) -> str:
     import hashlib
 
@@ -453,13 +410,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     n_q = None if args.n_q is None else _check(check_int, args.n_q, "n-q", minimum=2)
     ensemble: Any = None
     if args.members:
-        if len(args.members) < 3:
+        if len(args.members) < 4:
             raise UsageError(f"--members needs at least 4 generated files; got {len(args.members)}")
         ensemble = args.members
     elif args.ensemble is not None:
         ensemble = _check(check_int, args.ensemble, "ensemble", minimum=4)
     inputs = [args.train, args.generated] + ([args.reference] if args.reference else []) + list(args.members or [])
-    out = None if args.output is None else _audit_output(args.output, inputs, args.force)
+    out: Path | None = None
+    if args.output is not None:
+        out = _check_output_path(args.output, inputs=inputs, force=args.force, suffixes=(".html", ".htm"))
     train = _read_sample(args.train, name="training", one_d=False)
     generated = _read_sample(args.generated, name="generated", one_d=False)
     if train.ndim != generated.ndim or (train.ndim == 2 and train.shape[1] != generated.shape[1]):
@@ -518,8 +477,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if out is not None:
         say(f"writing the report {out}")
         page = result.html(title=f"ampcore audit of {Path(args.generated).name} (trained on {Path(args.train).name})")
-        _audit_output(str(out), inputs, args.force)  # again: the folder may have changed meanwhile
-        with _atomic(out) as tmp:
+        with _atomic(out, inputs=inputs, force=args.force) as tmp:
             tmp.write_text(page, encoding="utf-8")
         print(f"wrote {out}")
     return 0
@@ -654,7 +612,9 @@ def cmd_chapter_run(args: argparse.Namespace) -> int:
     folder.mkdir(exist_ok=True)
     ok = False
     try:
-        with _atomic(notebook) as tmp_nb, _atomic(html) as tmp_html:
+        inputs = [str(chapter.path)]
+        with _atomic(notebook, inputs=inputs, force=args.force) as tmp_nb, \
+                _atomic(html, inputs=inputs, force=args.force) as tmp_html:
             shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "defaults"
             print(f"running {chapter.path} ({shown}) ...", file=sys.stderr, flush=True)
             try:
@@ -749,7 +709,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--m", type=float, required=True, metavar="M", help="Goldilocks statistic M > 0 (sets the bin width)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: fresh entropy)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to write the sample (.npy, .csv or .txt)")
-    p.add_argument("--force", action="store_true", help="replace OUT if it exists (never an input)")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists (never an input, never through a link)")
     p.set_defaults(func=cmd_amplify)
 
     p = sub.add_parser(
@@ -799,7 +759,6 @@ def build_parser() -> argparse.ArgumentParser:
     truth.add_argument("--law", metavar="LAW", help="the true law: NAME, NAME:KEY=VALUE,... or fit:NAME")
     truth.add_argument("--reference", metavar="REF", help="a large holdout sample of the truth instead of --law")
     p.add_argument("-o", "--output", metavar="REPORT", help="write a standalone HTML report (.html)")
-    p.add_argument("--force", action="store_true", help="replace the report if it exists (never through a link)")
     p.add_argument("--m", type=float, default=2.0, metavar="M", help="Goldilocks M: B = N^(1/M) bins (default 2)")
     p.add_argument("--n-q", type=int, default=None, metavar="NQ", help="your own number of quantile bins")
     p.add_argument("-k", type=int, default=5, metavar="K", help="neighbour order of the kNN KLD (default 5)")
@@ -814,6 +773,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ensemble estimate from >= 4 samples of independently trained generators")
     p.add_argument("--details", action="store_true", help="print the detailed table after the verdict")
     p.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    p.add_argument("--force", action="store_true", help="replace REPORT if it exists (never an input, never through a link)")
     p.set_defaults(func=cmd_audit)
 
     chapter = sub.add_parser(

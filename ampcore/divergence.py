@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import broadcast, check_bool, check_choice, check_int, check_law, reject_masked
+from ._validation import as_points, broadcast, check_bool, check_choice, check_int, check_law, reject_masked
 from .information import histogram
 
 if TYPE_CHECKING:
@@ -71,8 +71,6 @@ _THREAD_MIN = 4 * _CHUNK
 _TREE_CHUNK = 16384
 # Rows converted to long double at a time by `_column_sums` (0.6 MiB at k = 10).
 _SUM_ROWS = 4096
-# Integers up to 2**53 convert to float64 exactly.
-_EXACT_INT = 2**53
 # Gauss-Legendre nodes per bin in `histogram_kl` (error argument in its Notes).
 _GAUSS_ORDER = 32
 
@@ -94,68 +92,6 @@ class _Terms(NamedTuple):
 # input checks
 
 
-def _as_points(sample: ArrayLike, name: str, *, stacklevel: int = 4) -> np.ndarray:
-    """Return `sample` as a finite real ``(n, d)`` array (a 1-D input becomes ``(n, 1)``).
-
-    The dtype is kept (no copy here): each search converts to float64 exactly once, while it makes
-    its own sorted copy or tree. Integers beyond 2**53 and complex numbers are rejected because
-    float64 cannot hold them exactly; float32/float16 input warns (its rounding made ties).
-    """
-    sample = reject_masked(sample, name)
-    try:
-        arr = np.asarray(sample)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"`{name}` must be an array of real numbers of shape (n,) or (n, d); "
-            f"got {type(sample).__name__} that numpy cannot convert ({exc})."
-        ) from exc
-    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise TypeError(f"`{name}` must hold real numbers; got dtype {arr.dtype}.")
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(
-            f"`{name}` must be 1-D (n,) or 2-D (n, d); got shape {arr.shape} (ndim={arr.ndim})."
-        )
-    if arr.shape[0] == 0:
-        raise ValueError(f"`{name}` must not be empty; got shape {arr.shape}.")
-    if arr.shape[1] == 0:
-        raise ValueError(f"`{name}` must have at least one column (d >= 1); got shape {arr.shape}.")
-    _check_values(arr, name, stacklevel=stacklevel + 1)
-    return arr
-
-
-def _check_values(arr: np.ndarray, name: str, *, stacklevel: int) -> None:
-    """Finite, exactly convertible to float64; warn for low-precision floats. No big temporaries."""
-    if np.issubdtype(arr.dtype, np.integer):
-        if arr.size and (int(arr.max()) > _EXACT_INT or int(arr.min()) < -_EXACT_INT):
-            raise ValueError(
-                f"`{name}` holds integers beyond 2**53 = {_EXACT_INT}, which float64 cannot "
-                f"represent exactly (got min {int(arr.min())}, max {int(arr.max())}); scale them "
-                "or convert them to float64 yourself."
-            )
-        return
-    if np.issubdtype(arr.dtype, np.floating) and arr.dtype.itemsize < 8:
-        warnings.warn(
-            f"`{name}` has dtype {arr.dtype}; it is converted to float64, but {arr.dtype} storage "
-            "has already rounded distinct values onto each other, and the resulting exact ties "
-            "give +inf/-inf/nan kNN estimates (about 27,000 duplicates among 2e6 N(0,1) values "
-            "in float32). Keep samples in float64 end to end.",
-            UserWarning,
-            stacklevel=stacklevel,
-        )
-    # min and max propagate nan and expose +-inf without an n-sized boolean temporary
-    if arr.size and np.isfinite(arr.min()) and np.isfinite(arr.max()):
-        return
-    bad = ~np.isfinite(arr)
-    if bad.ndim == 1:
-        bad = bad[:, None]
-    raise ValueError(
-        f"`{name}` must be finite; got {int(bad.sum())} NaN or infinite value(s) "
-        f"(first in row {int(np.flatnonzero(bad.any(axis=1))[0])})."
-    )
-
-
 def _check_inputs(
     x: ArrayLike, y: ArrayLike, k: Any, ties: Any, method: Any, *, symmetric: bool
 ) -> tuple[np.ndarray, np.ndarray, int, str]:
@@ -163,8 +99,10 @@ def _check_inputs(
     check_choice(ties, "ties", _TIES)
     check_choice(method, "method", _METHODS)
     k = check_int(k, "k", minimum=1)
-    xp = _as_points(x, "x")
-    yp = _as_points(y, "y")
+    # the dtype is kept (no copy here): each search converts to float64 exactly once, while it
+    # makes its own sorted copy or tree; float32/float16 input warns (its rounding made ties)
+    xp = as_points(x, "x", keep_dtype=True, warn_low_precision=True, stacklevel=4)
+    yp = as_points(y, "y", keep_dtype=True, warn_low_precision=True, stacklevel=4)
     (n, d), (m, d_y) = xp.shape, yp.shape
     if d != d_y:
         raise ValueError(
@@ -769,7 +707,7 @@ def kl_divergence_chunks(
     check_choice(ties, "ties", _TIES)
     k = check_int(k, "k", minimum=1)
     threads = _check_workers(workers)
-    yp = _as_points(y, "y", stacklevel=3)
+    yp = as_points(y, "y", keep_dtype=True, warn_low_precision=True, stacklevel=3)
     if yp.shape[1] != 1:
         raise ValueError(f"`y` must be 1-D for kl_divergence_chunks; got shape {yp.shape}.")
     m = yp.shape[0]
@@ -780,7 +718,7 @@ def kl_divergence_chunks(
     buffer = np.empty(size)
     filled = 0
     for i, chunk in enumerate(chunks):
-        part = _as_points(chunk, f"chunks[{i}]", stacklevel=3)
+        part = as_points(chunk, f"chunks[{i}]", keep_dtype=True, warn_low_precision=True, stacklevel=3)
         if part.shape[1] != 1 or np.ndim(chunk) != 1:
             raise ValueError(f"`chunks[{i}]` must be 1-D; got shape {np.shape(chunk)}.")
         if filled + part.shape[0] > size:
