@@ -16,6 +16,7 @@ imports only go downward (core ← studies ← book ← cli):
   - :mod:`ampcore.logspace` — the floor of amplification in ``ln x``;
   - :mod:`ampcore.valley` — whether a sample resolves two close peaks;
   - :mod:`ampcore.ampfactor` — GANplifying's amplification factor (quantile MSE → n_equiv);
+  - :mod:`ampcore.envelope` — the factor an efficient fitted model reaches on B equiprobable bins;
   - :mod:`ampcore.sampleamp` — sample amplification (Axelrod et al.): m points out of n, and the
     best test against them;
   - :mod:`ampcore.gan` — a small GAN trained with JAX and optax (imported only when trained);
@@ -56,7 +57,7 @@ for _module, _names in {
     "amplify": [
         "Amplified", "Amplifier", "FittedModel", "GenCopy", "GenCopyLog", "Bootstrap", "KDE",
         "RefitNormal", "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel",
-        "GaussianMixture", "MixtureModel",
+        "GaussianMixture", "MixtureModel", "ConvergenceWarning",
         "kde_bandwidth", "gencopy", "gencopy_chunks", "gencopy_log", "bootstrap",
         "smoothed_bootstrap", "refit_normal", "generate", "reamplify", "AMPLIFIERS",
         "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
@@ -74,8 +75,9 @@ for _module, _names in {
     "valley": ["Valley", "valley_depth", "true_valley_depth", "valley_table"],
     "ampfactor": [
         "AmplificationFactor", "quantile_edges", "quantile_mse", "expected_quantile_mse",
-        "equivalent_events", "amplification_factor",
+        "equivalent_events", "amplification_factor", "resolve_n_q", "GOLDILOCKS",
     ],
+    "envelope": ["amplification_envelope", "effective_parameters", "goldilocks_bins", "law_parameters"],
     "sampleamp": [
         "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv",
         "gaussian_mean_success", "valid_extra", "asymptotic_valid_scale",
@@ -88,6 +90,7 @@ for _module, _names in {
 del _module, _names, _name
 
 _MODULES = ("laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
+            "envelope",
             "gan", "auditing", "studies", "book", "cli", "sampleamp")
 
 __all__ = ["__version__", *_EXPORTS]
@@ -111,12 +114,14 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports lazily
     from .ampfactor import (
+        GOLDILOCKS,
         AmplificationFactor,
         amplification_factor,
         equivalent_events,
         expected_quantile_mse,
         quantile_edges,
         quantile_mse,
+        resolve_n_q,
     )
     from .amplify import (
         AMPLIFIERS,
@@ -126,6 +131,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         Bootstrap,
         BootstrapModel,
         CellModel,
+        ConvergenceWarning,
         FittedModel,
         GaussianMixture,
         GenCopy,
@@ -172,6 +178,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         normal_kl,
         resistor_average,
     )
+    from .envelope import amplification_envelope, effective_parameters, goldilocks_bins, law_parameters
     from .floor import FloorTerms, fisher_information, floor_terms, kl_by_region, kld_gain_law
     from .information import (
         Histogram,

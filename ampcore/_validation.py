@@ -23,6 +23,7 @@ import numbers
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +33,7 @@ from numpy.typing import ArrayLike
 __all__ = [
     "as_sample_1d",
     "as_positive_sample",
+    "as_points",
     "as_real_array",
     "reject_masked",
     "broadcast",
@@ -173,6 +175,126 @@ def as_positive_sample(x: ArrayLike, name: str = "x") -> np.ndarray:
             f"(smallest {float(xs.min())!r})."
         )
     return xs
+
+
+def _finite_or_raise(arr: np.ndarray, name: str) -> None:
+    """Refuse NaN/inf in a float or integer array, naming the first bad row; no n-sized temporary
+    when everything is finite (min and max propagate NaN and expose ±inf)."""
+    if not arr.size or not np.issubdtype(arr.dtype, np.floating):
+        return
+    if np.isfinite(arr.min()) and np.isfinite(arr.max()):
+        return
+    bad = ~np.isfinite(arr)
+    rows = bad.reshape(bad.shape[0], -1).any(axis=1) if bad.ndim > 1 else bad
+    raise ValueError(
+        f"`{name}` must be finite; got {int(bad.sum())} NaN or infinite value(s) "
+        f"(first in row {int(np.flatnonzero(rows)[0])})."
+    )
+
+
+def as_points(
+    x: ArrayLike,
+    name: str = "x",
+    *,
+    min_size: int = 1,
+    dim: int | None = None,
+    keep_dtype: bool = False,
+    warn_low_precision: bool = False,
+    any_leading: bool = False,
+    stacklevel: int = 3,
+) -> np.ndarray:
+    """`x` as a finite real array of points, shape ``(n, d)`` (a 1-D array is n points, ``(n, 1)``).
+
+    The one validator of point clouds in ampcore: every function that takes points of any
+    dimension (cells, GAN, kNN divergence, sample amplification, the d-D laws, the command line)
+    calls it, so a class of bad input refused in one place is refused everywhere.
+
+    Parameters
+    ----------
+    x : array_like
+        The points.
+    name : str
+        The parameter's name, as the user wrote it (named in every message).
+    min_size : int
+        Fewest points (rows) accepted.
+    dim : int, optional
+        The dimension d the points must have.
+    keep_dtype : bool
+        Return the array in its own real dtype (integers and float32 stay as they are, no copy);
+        by default it is converted to float64.
+    warn_low_precision : bool
+        Warn (``UserWarning``) for float16/float32 data, whose storage has already rounded
+        distinct values onto each other (exact ties, which nearest-neighbour estimates cannot take).
+    any_leading : bool
+        Accept any leading shape ``(..., d)`` (points on the last axis, as a density takes them;
+        `dim` required) instead of ``(n,)`` or ``(n, d)``; nothing is reshaped.
+    stacklevel : int
+        Of the low-precision warning, counted from the caller of this function.
+
+    Raises
+    ------
+    TypeError
+        Not an array of real numbers: texts, booleans, complex numbers, objects, ragged lists.
+    ValueError
+        A masked entry, a wrong rank or dimension, fewer than `min_size` points, no column,
+        integers beyond 2**53, NaN or infinite values.
+
+    Examples
+    --------
+    >>> as_points([1.0, 2.0]).shape, as_points([[1.0, 2.0]]).shape
+    ((2, 1), (1, 2))
+    """
+    x = reject_masked(x, name)
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"`{name}` must hold real numbers; got {_kind(x)} (a text is not a number).")
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"`{name}` must be an array of real numbers of shape (n,) or (n, d); "
+            f"got {type(x).__name__} that numpy cannot convert ({' '.join(str(exc).split())})."
+        ) from exc
+    if arr.dtype == np.bool_ or arr.dtype == object or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        why = {"b": " (booleans are not numbers)", "c": " (complex numbers are not real-valued)"}.get(arr.dtype.kind, "")
+        raise TypeError(f"`{name}` must hold real numbers; got dtype {arr.dtype}{why}.")
+    if any_leading:
+        if dim is None:
+            raise TypeError("as_points: `any_leading` needs `dim`")  # a programming error, not a user's
+        if arr.ndim == 0 or arr.shape[-1] != dim:
+            raise ValueError(f"`{name}` must have points of dimension {dim} on its last axis; got shape {arr.shape}.")
+    else:
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            shape = np.shape(x)
+            raise ValueError(f"`{name}` must be 1-D (n,) or 2-D (n, d); got shape {shape} (ndim={len(shape)}).")
+        if arr.shape[0] == 0 and min_size >= 1:
+            raise ValueError(f"`{name}` must not be empty; got shape {arr.shape}.")
+        if arr.shape[0] < min_size:
+            raise ValueError(f"`{name}` must hold at least {min_size} point(s); got {arr.shape[0]} (shape {arr.shape}).")
+        if arr.shape[1] == 0:
+            raise ValueError(f"`{name}` must have at least one column (d >= 1); got shape {arr.shape}.")
+        if dim is not None and arr.shape[1] != dim:
+            raise ValueError(f"`{name}` must have points of dimension {dim}; got shape {arr.shape}.")
+    if np.issubdtype(arr.dtype, np.integer):
+        if arr.size and (int(arr.max()) > EXACT_INT or int(arr.min()) < -EXACT_INT):
+            raise ValueError(
+                f"`{name}` holds integers beyond 2**53 = {EXACT_INT} (min {int(arr.min())}, max {int(arr.max())}), "
+                "which float64 cannot represent exactly; scale them, or convert them to float yourself."
+            )
+    elif warn_low_precision and arr.dtype.itemsize < 8:
+        warnings.warn(
+            f"`{name}` has dtype {arr.dtype}; it is converted to float64, but {arr.dtype} storage "
+            "has already rounded distinct values onto each other, and the resulting exact ties "
+            "give +inf/-inf/nan kNN estimates (about 27,000 duplicates among 2e6 N(0,1) values "
+            "in float32). Keep samples in float64 end to end.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if not keep_dtype or arr.dtype.itemsize > 8:  # long double beyond float64's range becomes inf here
+        arr = arr.astype(np.float64, copy=False)
+    _finite_or_raise(arr, name)
+    return arr
 
 
 def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:

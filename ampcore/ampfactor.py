@@ -4,7 +4,9 @@ Use :func:`quantile_edges` to split the line into ``N_q`` bins of equal probabil
 true law (or under a large holdout sample), :func:`quantile_mse` for how far a sample's bin
 fractions are from ``1/N_q``, :func:`expected_quantile_mse` for what a sample of n true events
 scores on average, :func:`equivalent_events` to invert it, and :func:`amplification_factor` for
-the whole chain: ``G_eff = n_equiv / N_train``.
+the whole chain: ``G_eff = n_equiv / N_train``. The number of bins is a fixed ``N_q`` or
+``"goldilocks"``: ``B = round(N^{1/M})`` equiprobable bins, a resolution that grows with the training
+size (:func:`resolve_n_q`; :mod:`ampcore.envelope` predicts the factor an efficient model reaches there).
 
 Provenance:
 
@@ -28,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_real_array, as_sample_1d, check_int, check_law, check_positive
+from .envelope import goldilocks_bins
 
 __all__ = [
     "AmplificationFactor",
@@ -36,7 +39,46 @@ __all__ = [
     "expected_quantile_mse",
     "equivalent_events",
     "amplification_factor",
+    "resolve_n_q",
+    "GOLDILOCKS",
 ]
+
+GOLDILOCKS = "goldilocks"
+"""The ``n_q`` that ties the number of bins to the training size: ``B = round(N^{1/M})``."""
+
+
+def resolve_n_q(n_q: int | str, n_train: int, *, m: float = 2.0) -> int:
+    """The number of equiprobable bins: `n_q` itself, or ``round(N^{1/M})`` for ``"goldilocks"``.
+
+    Parameters
+    ----------
+    n_q : int or "goldilocks"
+        A fixed number of bins (>= 2), or ``"goldilocks"``.
+    n_train : int
+        Training events N (used only for ``"goldilocks"``).
+    m : float
+        The Goldilocks statistic M (used only for ``"goldilocks"``).
+
+    Returns
+    -------
+    int
+
+    Notes
+    -----
+    Provenance: Reconstructed (ours; :func:`ampcore.envelope.goldilocks_bins`): B equiprobable
+    bins have ``e^H = B``, the effective number of bins ``N^{1/M}`` at the Goldilocks width.
+
+    Examples
+    --------
+    >>> resolve_n_q(20, 1000), resolve_n_q("goldilocks", 1600), resolve_n_q("goldilocks", 1000, m=3.0)
+    (20, 40, 10)
+    """
+    if isinstance(n_q, str):
+        if n_q != GOLDILOCKS:
+            raise ValueError(f"`n_q` must be an integer >= 2 or {GOLDILOCKS!r}; got {n_q!r}.")
+        return goldilocks_bins(n_train, m)
+    m = check_positive(m, "m")
+    return check_int(n_q, "n_q", minimum=2)
 
 
 def quantile_edges(n_q: int, *, law: Any = None, reference: ArrayLike | None = None) -> np.ndarray:
@@ -157,7 +199,13 @@ class AmplificationFactor:
 
 
 def amplification_factor(
-    generated: ArrayLike, n_train: int, *, n_q: int, law: Any = None, reference: ArrayLike | None = None
+    generated: ArrayLike,
+    n_train: int,
+    *,
+    n_q: int | str,
+    m: float = 2.0,
+    law: Any = None,
+    reference: ArrayLike | None = None,
 ) -> AmplificationFactor:
     """The amplification factor of a generated sample on ``N_q`` quantile bins.
 
@@ -167,8 +215,12 @@ def amplification_factor(
         The generated sample (or any sample to score).
     n_train : int
         Training events N the generator learnt from.
-    n_q : int
-        Number of quantile bins, >= 2.
+    n_q : int or "goldilocks"
+        Number of quantile bins, >= 2; or ``"goldilocks"`` for ``B = round(N^{1/M})`` with
+        ``N = n_train`` (:func:`resolve_n_q`), the resolution at which a correct model's factor
+        grows with N.
+    m : float
+        The Goldilocks statistic M of ``n_q="goldilocks"`` (default 2); ignored for an integer `n_q`.
     law, reference
         The truth that fixes the bins (see :func:`quantile_edges`). With a finite holdout the
         edges carry its own sampling error, which lowers ``n_equiv`` by a term of order
@@ -191,8 +243,11 @@ def amplification_factor(
     >>> f = amplification_factor(x, 100, n_q=10, law=truth)
     >>> f.n_generated, f.gain > 10
     (100000, True)
+    >>> amplification_factor(x, 100, n_q="goldilocks", law=truth).n_q  # B = round(100^(1/2))
+    10
     """
     n_train = check_int(n_train, "n_train", minimum=1)
+    n_q = resolve_n_q(n_q, n_train, m=m)
     xs = as_sample_1d(generated, "generated")
     edges = quantile_edges(n_q, law=law, reference=reference)
     score = quantile_mse(xs, edges)

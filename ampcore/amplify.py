@@ -74,6 +74,7 @@ __all__ = [
     "NormalModel",
     "GaussianMixture",
     "MixtureModel",
+    "ConvergenceWarning",
     "kde_bandwidth",
     "gencopy",
     "gencopy_chunks",
@@ -149,6 +150,10 @@ def _check_size(size: Any, bytes_each: int = 8) -> int:
 
 
 _STREAM_HINT = "For GenCopy, gencopy_chunks streams the sample a few copies at a time (with kl_divergence_chunks)."
+
+
+class ConvergenceWarning(UserWarning):
+    """A fitted generator stopped before meeting its convergence criterion (its model records ``converged=False``)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -597,12 +602,29 @@ class RefitNormal:
 
 @dataclass(frozen=True)
 class MixtureModel(FittedModel):
-    """A one-dimensional Gaussian mixture: weights, means and standard deviations."""
+    """A one-dimensional Gaussian mixture: weights, means and standard deviations.
+
+    Attributes
+    ----------
+    weights, means, sds : numpy.ndarray, shape (components,)
+        The fitted mixture, components in increasing order of their means.
+    n_train : int
+    converged : bool
+        Whether the kept EM run met :class:`GaussianMixture`'s stopping rule (a change of the
+        mean log-likelihood per event below `tol`) before `max_iter` iterations.
+    n_iter : int
+        EM iterations of the kept run.
+    log_likelihood : float
+        Mean log-likelihood per training event of the kept run (nats).
+    """
 
     weights: np.ndarray = field(repr=False)
     means: np.ndarray = field(repr=False)
     sds: np.ndarray = field(repr=False)
     n_train: int
+    converged: bool
+    n_iter: int
+    log_likelihood: float
     method = "gaussian_mixture"
     _bytes_per_event = 40  # labels, noise, gathered means and sds, the result
 
@@ -633,6 +655,17 @@ class GaussianMixture:
         Seed of EM's k-means initialisation (the fit is deterministic for a given seed).
     restarts : int
         EM runs from different initialisations; the best likelihood is kept.
+    tol : float
+        Convergence criterion: EM stops when one iteration changes the mean log-likelihood per
+        training event by less than `tol` nats (default 1e-7).
+    max_iter : int
+        Most EM iterations per run (default 1500); a run that reaches it has not converged.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the kept run stopped at `max_iter` before meeting `tol` (the fitted model records it
+        as ``converged=False``).
 
     Notes
     -----
@@ -641,18 +674,27 @@ class GaussianMixture:
     functional form adds the model's assumption to the N events: that is where its extra
     precision on summaries comes from.
 
+    **Why tol = 1e-7.** EM creeps: near the optimum each iteration changes the likelihood less
+    and less while the parameters still move. scikit-learn's default ``tol = 1e-3`` stops a
+    camel-back fit after about 3 iterations, early enough to leave a visible bias in a tail
+    fraction of the fitted mixture (the estimate study of chapter 7); at ``tol = 1e-7`` the bias
+    is not distinguishable from zero and the fit takes about 12 iterations (milliseconds at
+    N = 1000).
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> x = np.concatenate([rng.normal(-2, 0.5, 500), rng.normal(2, 0.5, 500)])
     >>> model = GaussianMixture(components=2).fit(x)
-    >>> np.sort(model.means).round(1).tolist(), model.sample(10, rng=1).shape
-    ([-2.0, 2.0], (10,))
+    >>> np.sort(model.means).round(1).tolist(), model.sample(10, rng=1).shape, model.converged
+    ([-2.0, 2.0], (10,), True)
     """
 
     components: int = 2
     seed: int = 0
     restarts: int = 3
+    tol: float = 1e-7
+    max_iter: int = 1500
 
     @property
     def name(self) -> str:
@@ -660,21 +702,41 @@ class GaussianMixture:
         return "gaussian_mixture"
 
     def fit(self, x: ArrayLike) -> MixtureModel:
-        """EM fit to `x` (n >= 2 * components)."""
+        """EM fit to `x` (n >= 2 * components); warns with :class:`ConvergenceWarning` if it did not converge."""
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning as _SklearnConvergence
         from sklearn.mixture import GaussianMixture as _EM
 
         components = check_int(self.components, "components", minimum=1)
         restarts = check_int(self.restarts, "restarts", minimum=1)
         seed = check_int(self.seed, "seed", minimum=0)
+        tol = check_positive(self.tol, "tol")
+        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
         xs = as_sample_1d(x, "x", min_size=2 * components)
-        em = _EM(n_components=components, n_init=restarts, random_state=seed, covariance_type="full")
-        em.fit(xs[:, None])
+        em = _EM(n_components=components, n_init=restarts, random_state=seed, covariance_type="full",
+                 tol=tol, max_iter=max_iter)
+        with warnings.catch_warnings():  # replaced by our own warning below, which names the options
+            warnings.simplefilter("ignore", _SklearnConvergence)
+            em.fit(xs[:, None])
+        converged = bool(em.converged_)
+        if not converged:
+            warnings.warn(
+                f"GaussianMixture: EM did not converge within max_iter={max_iter} iterations "
+                f"(tol={tol:g} on the mean log-likelihood per event); the fitted model has "
+                "converged=False. Raise `max_iter` or loosen `tol`.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         order = np.argsort(em.means_[:, 0])
         return MixtureModel(
             weights=np.asarray(em.weights_[order], dtype=np.float64),
             means=np.asarray(em.means_[order, 0], dtype=np.float64),
             sds=np.sqrt(np.asarray(em.covariances_[order, 0, 0], dtype=np.float64)),
             n_train=int(xs.size),
+            converged=converged,
+            n_iter=int(em.n_iter_),
+            log_likelihood=float(em.lower_bound_),
         )
 
 

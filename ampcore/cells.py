@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import as_real_array, check_finite, check_int, check_law, check_memory, check_positive
+from ._validation import as_points, as_real_array, check_finite, check_int, check_law, check_memory, check_positive
 from .information import goldilocks_width, histogram_entropy, knn_entropy
 
 __all__ = [
@@ -55,26 +55,6 @@ __all__ = [
 ]
 
 _GAUSS_ORDER = 32
-
-
-def as_points(x: ArrayLike, name: str = "x", *, min_size: int = 1) -> np.ndarray:
-    """`x` as a finite float64 array of shape ``(n, d)`` (a 1-D array is ``(n, 1)``).
-
-    Examples
-    --------
-    >>> as_points([1.0, 2.0]).shape, as_points([[1.0, 2.0]]).shape
-    ((2, 1), (1, 2))
-    """
-    arr = as_real_array(x, name, what="an array of points, shape (n, d)")
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[1] < 1:
-        raise ValueError(f"`{name}` must be an array of shape (n,) or (n, d); got shape {arr.shape}.")
-    if arr.shape[0] < min_size:
-        raise ValueError(f"`{name}` must hold at least {min_size} point(s); got {arr.shape[0]}.")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must be finite; got {int((~np.isfinite(arr)).sum())} NaN or infinite value(s).")
-    return np.asarray(arr, dtype=np.float64)
 
 
 def goldilocks_cell_width(n: int, m: float, h: float, dim: int) -> float:

@@ -19,11 +19,12 @@ failed, more memory than the machine has); 130 interrupted by Ctrl-C; 143 (129) 
 every process it started ended. Errors are one line on stderr; ``--traceback`` shows the Python
 traceback as well.
 
-Nothing of the user's is destroyed: an output that is one of the inputs (under any spelling of
-the path, through links too) is refused, an existing output is replaced only with ``--force``
-(keeping its permissions; through a symbolic link, the file it points to), and outputs are
-written to a hidden temporary file renamed into place at the end, so an interrupted command
-leaves the old file, or nothing. Chapter outputs under the book's ``notebooks/`` folder are
+Nothing of the user's is destroyed (every output goes through :mod:`ampcore._output`): an
+output that is one of the inputs (under any spelling of the path, through links too) is refused,
+a symbolic link at an output path is refused (nothing is written through a link, even with
+``--force``), an existing output is replaced only with ``--force`` (keeping its permissions), and
+outputs are written to a hidden temporary file renamed into place at the end, so an interrupted
+command leaves the old file, or nothing. Chapter outputs under the book's ``notebooks/`` folder are
 refused (nbval would collect them as chapters). Every input file passes the same checks as the
 API (:mod:`ampcore._validation`): complex, boolean, masked or non-finite data is refused, not
 converted.
@@ -43,7 +44,6 @@ import contextlib
 import math
 import os
 import signal
-import stat
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -158,7 +158,7 @@ def _read_sample(path_text: str, *, name: str, one_d: bool) -> Any:
     except (ValueError, OSError, EOFError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Failure(f"{name} file {path_text!r} is not a numeric array ({detail})") from exc
-    from ._validation import as_real_array, as_sample_1d
+    from ._validation import as_points, as_sample_1d
 
     # the API's own checks: complex, boolean, text or huge-integer data is refused, not converted
     try:
@@ -166,18 +166,10 @@ def _read_sample(path_text: str, *, name: str, one_d: bool) -> Any:
             raise ValueError(f"is empty (shape {data.shape})")
         if one_d:
             return as_sample_1d(data, name)
-        arr = as_real_array(data, name, what="a 1-D (n,) or 2-D (n, d) array of real numbers")
-        if arr.ndim not in (1, 2):
-            raise ValueError(f"must be 1-D (n,) or 2-D (n, d); got shape {arr.shape}")
+        points = as_points(data, name)
     except (TypeError, ValueError) as exc:
         raise Failure(f"{name} file {path_text!r}: {str(exc).rstrip('.')}") from exc
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        first = int(np.flatnonzero(bad.reshape(arr.shape[0], -1).any(axis=1))[0])
-        raise Failure(
-            f"{name} file {path_text!r} has {int(bad.sum())} NaN or infinite value(s) (first in row {first})"
-        )
-    return arr
+    return points[:, 0] if data.ndim == 1 else points
 
 
 def _check_npy_memory(path: Path, name: str) -> None:
@@ -211,58 +203,43 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _check_output_path(path_text: str, *, inputs: Sequence[str] = (), force: bool = False) -> Path:
-    path = Path(path_text)
-    if path.suffix.lower() not in _OUTPUT_SUFFIXES:
-        raise UsageError(
-            f"output {path_text!r} must end in {', '.join(_OUTPUT_SUFFIXES)} (got {path.suffix or 'no suffix'!r})"
-        )
-    for source in inputs:
-        if _same_file(path, Path(source)) or os.path.realpath(path) == os.path.realpath(source):
-            raise UsageError(f"refusing to write {path_text!r}: it is the input {source!r}; give another -o")
-    if path.is_dir():
-        raise Failure(f"output {path_text!r} is a folder; give a file name")
-    if not path.parent.resolve().is_dir():
-        raise Failure(f"output folder {str(path.parent)!r} does not exist")
-    if path.exists() and not force:
-        raise UsageError(f"output {path_text!r} exists; pass --force to replace it")
-    return path
+@contextlib.contextmanager
+def _output_errors() -> Iterator[None]:
+    """The writer's refusals as the command's: a refused or existing output is a usage error
+    (exit 2), a missing folder or one that cannot be written a failure (exit 1)."""
+    from ._output import OutputExists, OutputFolderMissing, UnsafeOutput
+
+    try:
+        yield
+    except (UnsafeOutput, OutputExists) as exc:
+        raise UsageError(str(exc)) from exc
+    except OutputFolderMissing as exc:
+        raise Failure(str(exc)) from exc
+
+
+def _check_output_path(
+    path_text: str, *, inputs: Sequence[str] = (), force: bool = False, suffixes: Sequence[str] = _OUTPUT_SUFFIXES
+) -> Path:
+    """Check an output before any work (the writer checks it again when it writes)."""
+    from ._output import check_output
+
+    with _output_errors():
+        return check_output(path_text, inputs=inputs, force=force, suffixes=suffixes)
 
 
 @contextlib.contextmanager
-def _atomic(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target` (same suffix); rename it on success, delete it on error.
+def _atomic(target: Path, *, inputs: Sequence[str] = (), force: bool = False) -> Iterator[Path]:
+    """:func:`ampcore._output.atomic_output` with the command's exit codes."""
+    from ._output import atomic_output
 
-    A `target` that exists keeps its permission bits; a symbolic link keeps pointing to the file,
-    whose content is replaced.
-    """
-    import tempfile
-
-    real = Path(os.path.realpath(target))
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{real.stem}.", suffix=f".partial{real.suffix}", dir=real.parent)
-    except OSError as exc:
-        raise Failure(f"cannot write in {str(real.parent)!r}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    if real.exists():
-        mode = stat.S_IMODE(real.stat().st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask  # mkstemp makes 0600; the result should be an ordinary file
-    tmp.chmod(mode)
-    try:
+    with _output_errors(), atomic_output(target, inputs=inputs, force=force) as tmp:
         yield tmp
-        os.replace(tmp, real)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
-def _write_sample(path: Path, sample: Any) -> None:
+def _write_sample(path: Path, sample: Any, *, inputs: Sequence[str] = (), force: bool = False) -> None:
     import numpy as np
 
-    with _atomic(path) as tmp:
+    with _atomic(path, inputs=inputs, force=force) as tmp:
         with open(tmp, "wb") as handle:  # a file object: np.save would append .npy to a name
             if path.suffix.lower() == ".npy":
                 np.save(handle, sample, allow_pickle=False)
@@ -338,7 +315,7 @@ def cmd_amplify(args: argparse.Namespace) -> int:
         result = amplify.gencopy(x, gain, m=m, rng=args.seed)
     except (TypeError, ValueError, MemoryError) as exc:
         raise Failure(str(exc).rstrip(".")) from exc
-    _write_sample(out, result.sample)
+    _write_sample(out, result.sample, inputs=[args.input], force=args.force)
     n_g = result.n_generated
     holds = bool(bound.satisfies_bound(result.n_train, n_g))
     rows = [
@@ -395,24 +372,24 @@ def cmd_kld(args: argparse.Namespace) -> int:
     return 0
 
 
-# laws `ampcore audit --law NAME` knows (standard forms; CamelBack is the book's chapter-8 law)
+# laws `ampcore audit --law NAME` knows by name (any continuous law of scipy.stats is accepted too)
 _AUDIT_LAWS = {
-    "norm": "the standard Normal N(0, 1)",
-    "lognorm": "the standard LogNormal LogN(0, 1)",
-    "expon": "the standard exponential",
-    "uniform": "the uniform law on [0, 1]",
-    "camel": "the camel back of chapter 8 (0.5 N(-2, 1) + 0.5 N(2, 1))",
+    "norm": "the Normal law (loc, scale)",
+    "lognorm": "the LogNormal law (s, loc, scale)",
+    "expon": "the exponential law (loc, scale)",
+    "uniform": "the uniform law (loc, scale)",
+    "camel": "the camel back of chapter 8 (separation, sd, weight, center)",
 }
 
 
-def _audit_law(name: str) -> Any:
-    from scipy import stats
+def _file_sha256(path: str) -> str:
+    import hashlib
 
-    from .laws import CamelBack
-
-    laws = {"norm": stats.norm(), "lognorm": stats.lognorm(1.0), "expon": stats.expon(),
-            "uniform": stats.uniform(), "camel": CamelBack()}
-    return laws[name]
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -420,21 +397,28 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     if args.law is not None and args.reference is not None:
         raise UsageError("give at most one of --law and --reference")
-    if args.law is not None and args.law not in _AUDIT_LAWS:
-        raise UsageError(f"unknown law {args.law!r}; choose one of: {', '.join(_AUDIT_LAWS)}")
+    if args.law is not None:
+        name = args.law.removeprefix("fit:").partition(":")[0].strip()
+        import scipy.stats
+
+        if name not in _AUDIT_LAWS and not isinstance(getattr(scipy.stats, name, None), scipy.stats.rv_continuous):
+            raise UsageError(f"unknown law {name!r}; choose one of: {', '.join(_AUDIT_LAWS)} "
+                             "(or a continuous law of scipy.stats), optionally NAME:KEY=VALUE,... or fit:NAME")
     m = _check(check_positive, args.m, "m")
     k = _check(check_int, args.k, "k", minimum=1)
-    if args.seed is not None:
-        _check(check_int, args.seed, "seed", minimum=0)
+    seed = _check(check_int, args.seed, "seed", minimum=0)
+    n_q = None if args.n_q is None else _check(check_int, args.n_q, "n-q", minimum=2)
+    ensemble: Any = None
+    if args.members:
+        if len(args.members) < 4:
+            raise UsageError(f"--members needs at least 4 generated files; got {len(args.members)}")
+        ensemble = args.members
+    elif args.ensemble is not None:
+        ensemble = _check(check_int, args.ensemble, "ensemble", minimum=4)
+    inputs = [args.train, args.generated] + ([args.reference] if args.reference else []) + list(args.members or [])
     out: Path | None = None
     if args.output is not None:
-        out = Path(args.output)
-        if out.suffix.lower() not in (".html", ".htm"):
-            raise UsageError(f"report {args.output!r} must end in .html (got {out.suffix or 'no suffix'!r})")
-        if out.is_dir():
-            raise Failure(f"report {args.output!r} is a folder; give a file name")
-        if not out.parent.resolve().is_dir():
-            raise Failure(f"output folder {str(out.parent)!r} does not exist")
+        out = _check_output_path(args.output, inputs=inputs, force=args.force, suffixes=(".html", ".htm"))
     train = _read_sample(args.train, name="training", one_d=False)
     generated = _read_sample(args.generated, name="generated", one_d=False)
     if train.ndim != generated.ndim or (train.ndim == 2 and train.shape[1] != generated.shape[1]):
@@ -445,30 +429,55 @@ def cmd_audit(args: argparse.Namespace) -> int:
             f"({train.shape[0]:,}); an amplified sample has N_G >= N (are the files swapped?)"
         )
     reference = None if args.reference is None else _read_sample(args.reference, name="reference", one_d=False)
-    law = None if args.law is None else _audit_law(args.law)
-    if law is not None and train.ndim != 1:
+    if args.law is not None and train.ndim != 1:
         raise Failure(f"--law describes 1-D data; the samples have shape {train.shape}; give --reference instead")
+    if isinstance(ensemble, list):
+        ensemble = [_read_sample(path, name="member", one_d=True) for path in ensemble]
 
     def say(message: str) -> None:
         if not args.quiet:
             print(f"{PROG} audit: {message} ...", file=sys.stderr, flush=True)
 
-    from .auditing import audit
+    import datetime
+    import shlex
 
+    from .auditing import InputFile, Provenance, audit, parse_law
+
+    law = description = None
+    if args.law is not None:
+        try:
+            law, description = parse_law(args.law, train)
+        except ValueError as exc:
+            raise UsageError(str(exc).rstrip(".")) from exc
+    files = [("training", args.train, train), ("generated", args.generated, generated)]
+    if reference is not None:
+        files.append(("reference", args.reference, reference))
+    provenance = Provenance(
+        command=" ".join(shlex.quote(a) for a in [PROG, *args.argv]), seed=seed, version=_version(),
+        date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        inputs=tuple(InputFile(f"{role} {path}", tuple(data.shape), _file_sha256(path)) for role, path, data in files),
+    )
     try:
-        result = audit(train, generated, law=law, reference=reference, m=m, k=k, rng=args.seed, progress=say)
+        result = audit(train, generated, law=law, law_description=description, reference=reference, m=m, k=k,
+                       n_q=n_q, ensemble=ensemble, ensemble_amplifier=args.amplifier, dither=args.dither,
+                       rng=seed, provenance=provenance, progress=say)
     except (TypeError, ValueError) as exc:
         raise Failure(str(exc).rstrip(".")) from exc
-    table = result.table()
-    width = max(len(c) for c in table["check"])
-    for check, value, meaning in table.itertuples(index=False):
-        print(f"{check:<{width}}  {value:>10}  {meaning}")
+    except MemoryError as exc:
+        raise Failure(str(exc).rstrip(".")) from exc
+    print(result.summary())
+    if args.details:
+        rows = result.rows()
+        width = max(len(c) for c, _, _ in rows)
+        print()
+        for check, value, meaning in rows:
+            print(f"{check:<{width}}  {value:>10}  {meaning}")
     for note in result.notes:
         print(f"note: {note}")
     if out is not None:
         say(f"writing the report {out}")
         page = result.html(title=f"ampcore audit of {Path(args.generated).name} (trained on {Path(args.train).name})")
-        with _atomic(out) as tmp:
+        with _atomic(out, inputs=inputs, force=args.force) as tmp:
             tmp.write_text(page, encoding="utf-8")
         print(f"wrote {out}")
     return 0
@@ -603,7 +612,9 @@ def cmd_chapter_run(args: argparse.Namespace) -> int:
     folder.mkdir(exist_ok=True)
     ok = False
     try:
-        with _atomic(notebook) as tmp_nb, _atomic(html) as tmp_html:
+        inputs = [str(chapter.path)]
+        with _atomic(notebook, inputs=inputs, force=args.force) as tmp_nb, \
+                _atomic(html, inputs=inputs, force=args.force) as tmp_html:
             shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "defaults"
             print(f"running {chapter.path} ({shown}) ...", file=sys.stderr, flush=True)
             try:
@@ -698,7 +709,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--m", type=float, required=True, metavar="M", help="Goldilocks statistic M > 0 (sets the bin width)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: fresh entropy)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to write the sample (.npy, .csv or .txt)")
-    p.add_argument("--force", action="store_true", help="replace OUT if it exists (never an input)")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists (never an input, never through a link)")
     p.set_defaults(func=cmd_amplify)
 
     p = sub.add_parser(
@@ -720,33 +731,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "audit",
-        help="audit a generated sample against its training sample (bound, M, KLD, amplification factor)",
+        help="audit a generated sample against its training sample: a verdict with intervals",
         formatter_class=_formatter,
         description=(
-            "Audit a generated sample against the sample its generator was trained on: the gain and\n"
-            "the bound N_G >= N^(3/2), the measured M at the training bin width, the kNN KLD against the\n"
-            "truth beside a same-size MC or holdout sample, GANplifying's amplification factor, the\n"
-            "naive and realistic error of a tail fraction, exact copies and ties. Prints a table and,\n"
-            "with -o, writes a standalone HTML report with the figures.\n"
+            "Audit a generated sample against the sample its generator was trained on. The verdict comes\n"
+            "first: how many true events the sample is worth on B = N^(1/M) equiprobable bins (and on your\n"
+            "--n-q), against the training sample and an efficient fit; whether it is distinguishable from\n"
+            "real data (Kolmogorov-Smirnov); the rule for errors; copies and ties; each check PASS, WARN or\n"
+            "FAIL with its reason, and a provenance block. Without a truth, the ensemble estimate\n"
+            "(Bayesiamplify's) stands in. With -o, a standalone HTML report with the figures.\n"
             "Files: .npy (n,) or (n, d), or .csv/.txt with one event a line.\n"
-            "Laws (--law): " + "; ".join(f"{k} = {v}" for k, v in _AUDIT_LAWS.items()) + "."
+            "Laws (--law NAME, NAME:KEY=VALUE,..., or fit:NAME): "
+            + "; ".join(f"{k} = {v}" for k, v in _AUDIT_LAWS.items()) + "."
         ),
         epilog=(
             "examples:\n"
             "  ampcore audit train.npy amplified.npy --law norm\n"
-            "  ampcore audit train.npy gan.npy --reference holdout.npy -o report.html"
+            "  ampcore audit train.npy gen.npy --law norm:loc=5,scale=2 --n-q 20\n"
+            "  ampcore audit train.npy gen.npy --law fit:lognorm -o report.html\n"
+            "  ampcore audit train.npy gan.npy --reference holdout.npy -o report.html --force\n"
+            "  ampcore audit train.npy gen.npy --members gen1.npy gen2.npy gen3.npy"
         ),
     )
     p.add_argument("train", metavar="TRAIN", help="training sample (.npy, .csv or .txt)")
     p.add_argument("generated", metavar="GEN", help="generated sample, at least as large as TRAIN")
     truth = p.add_mutually_exclusive_group()
-    truth.add_argument("--law", metavar="NAME", help=f"the true law: {', '.join(_AUDIT_LAWS)}")
+    truth.add_argument("--law", metavar="LAW", help="the true law: NAME, NAME:KEY=VALUE,... or fit:NAME")
     truth.add_argument("--reference", metavar="REF", help="a large holdout sample of the truth instead of --law")
     p.add_argument("-o", "--output", metavar="REPORT", help="write a standalone HTML report (.html)")
-    p.add_argument("--m", type=float, default=2.0, metavar="M", help="Goldilocks M of the training bin width (default 2)")
+    p.add_argument("--m", type=float, default=2.0, metavar="M", help="Goldilocks M: B = N^(1/M) bins (default 2)")
+    p.add_argument("--n-q", type=int, default=None, metavar="NQ", help="your own number of quantile bins")
     p.add_argument("-k", type=int, default=5, metavar="K", help="neighbour order of the kNN KLD (default 5)")
-    p.add_argument("--seed", type=int, default=None, metavar="S", help="seed of the MC draws (default: fresh entropy)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of every random draw (default 0)")
+    p.add_argument("--dither", action="store_true",
+                   help="break the ties of rounded or float16 data with a uniform jitter at their resolution")
+    p.add_argument("--ensemble", type=int, default=None, metavar="R",
+                   help="ensemble estimate from R refits on bootstrap resamples (default 20 without a truth)")
+    p.add_argument("--amplifier", default="smoothed_bootstrap", metavar="NAME",
+                   help="the amplifier refitted for --ensemble (default smoothed_bootstrap, a KDE)")
+    p.add_argument("--members", nargs="+", metavar="FILE",
+                   help="ensemble estimate from >= 4 samples of independently trained generators")
+    p.add_argument("--details", action="store_true", help="print the detailed table after the verdict")
     p.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    p.add_argument("--force", action="store_true", help="replace REPORT if it exists (never an input, never through a link)")
     p.set_defaults(func=cmd_audit)
 
     chapter = sub.add_parser(
@@ -818,6 +845,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _signals_unwind():
             args = build_parser().parse_args(argv)
+            args.argv = argv  # the command line as given (the audit's provenance records it)
             return int(args.func(args))
     except Terminated as exc:
         name = signal.Signals(exc.signum).name

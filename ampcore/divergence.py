@@ -43,10 +43,9 @@ from numpy.typing import ArrayLike
 
 from ._knn import TREE_CHUNK as _TREE_CHUNK
 from ._knn import TieWarning
-from ._knn import as_points as _as_points
 from ._knn import check_workers as _check_workers
 from ._knn import prepare_tree as _prepare_tree
-from ._validation import broadcast, check_bool, check_choice, check_int, check_law, reject_masked
+from ._validation import as_points, broadcast, check_bool, check_choice, check_int, check_law, reject_masked
 from .information import histogram
 
 if TYPE_CHECKING:
@@ -96,8 +95,10 @@ def _check_inputs(
     check_choice(ties, "ties", _TIES)
     check_choice(method, "method", _METHODS)
     k = check_int(k, "k", minimum=1)
-    xp = _as_points(x, "x")
-    yp = _as_points(y, "y")
+    # the dtype is kept (no copy here): each search converts to float64 exactly once, while it
+    # makes its own sorted copy or tree; float32/float16 input warns (its rounding made ties)
+    xp = as_points(x, "x", keep_dtype=True, warn_low_precision=True, stacklevel=4)
+    yp = as_points(y, "y", keep_dtype=True, warn_low_precision=True, stacklevel=4)
     (n, d), (m, d_y) = xp.shape, yp.shape
     if d != d_y:
         raise ValueError(
@@ -670,7 +671,7 @@ def kl_divergence_chunks(
     check_choice(ties, "ties", _TIES)
     k = check_int(k, "k", minimum=1)
     threads = _check_workers(workers)
-    yp = _as_points(y, "y", stacklevel=3)
+    yp = as_points(y, "y", keep_dtype=True, warn_low_precision=True, stacklevel=3)
     if yp.shape[1] != 1:
         raise ValueError(f"`y` must be 1-D for kl_divergence_chunks; got shape {yp.shape}.")
     m = yp.shape[0]
@@ -681,7 +682,7 @@ def kl_divergence_chunks(
     buffer = np.empty(size)
     filled = 0
     for i, chunk in enumerate(chunks):
-        part = _as_points(chunk, f"chunks[{i}]", stacklevel=3)
+        part = as_points(chunk, f"chunks[{i}]", keep_dtype=True, warn_low_precision=True, stacklevel=3)
         if part.shape[1] != 1 or np.ndim(chunk) != 1:
             raise ValueError(f"`chunks[{i}]` must be 1-D; got shape {np.shape(chunk)}.")
         if filled + part.shape[0] > size:

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import check_int, check_positive
+from ._validation import as_points, check_int, check_positive
 from .amplify import FittedModel
 
 __all__ = ["GAN", "GANModel"]
@@ -49,30 +49,6 @@ __all__ = ["GAN", "GANModel"]
 _BUCKET = 1024
 # Events per forward pass when sampling: bounds the memory of the hidden layers (2**16 x width).
 _SAMPLE_CHUNK = 2**16
-
-
-def _as_training_array(x: ArrayLike) -> np.ndarray:
-    """`x` as a finite float64 array of shape (n, d), n >= 2, or a ValueError/TypeError."""
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # pragma: no cover - ragged input on some numpy versions
-        raise TypeError(f"`x` must be an array of real numbers; got {type(x).__name__}.") from exc
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"`x` must be an array of real numbers; got dtype {arr.dtype}.")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"`x` must be real-valued; got dtype {arr.dtype}.")
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(f"`x` must be 1-D (n,) or 2-D (n, d); got shape {np.shape(x)}.")
-    if arr.shape[0] < 2 or arr.shape[1] < 1:
-        raise ValueError(f"`x` must hold at least 2 events of dimension >= 1; got shape {np.shape(x)}.")
-    arr = arr.astype(np.float64)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        row = int(np.flatnonzero(bad.any(axis=1))[0])
-        raise ValueError(f"`x` must be finite; got {int(bad.sum())} NaN or infinite value(s) (first in row {row}).")
-    return arr
 
 
 def _forward_numpy(layers: tuple[tuple[np.ndarray, np.ndarray], ...], z: np.ndarray, slope: float) -> np.ndarray:
@@ -369,7 +345,7 @@ class GAN:
             If JAX or optax is not installed (``pip install "ampcore[gan]"``).
         """
         options = self._options()
-        data = _as_training_array(x)
+        data = as_points(x, "x", min_size=2)
         n, dim = data.shape
         shift = data.mean(axis=0)
         scale = data.std(axis=0)

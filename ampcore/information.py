@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._knn import TREE_CHUNK, TieWarning, as_points, check_workers, prepare_tree
+from ._knn import TREE_CHUNK, TieWarning, check_workers, prepare_tree
 from ._rng import RNGLike, normalize_rng
 from ._validation import (
+    as_points,
     as_real_array,
     as_sample_1d,
     broadcast,
@@ -437,7 +438,7 @@ def knn_entropy(x: ArrayLike, k: int = 10, *, ties: str = "warn", workers: int =
 
     check_choice(ties, "ties", _TIES)
     k = check_int(k, "k", minimum=1)
-    pts = as_points(x, "x", stacklevel=3)
+    pts = as_points(x, "x", keep_dtype=True, warn_low_precision=True, stacklevel=3)
     threads = check_workers(workers)
     n, d = pts.shape
     if k >= n:

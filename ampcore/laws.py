@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import as_sample_1d, check_finite, check_int, check_law, check_memory, check_positive
+from ._validation import as_points, as_sample_1d, check_finite, check_int, check_law, check_memory, check_positive
 
 __all__ = [
     "Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack",
@@ -493,13 +493,6 @@ def sphere_log_area(dim: int) -> float:
     return math.log(2.0) + 0.5 * dim * math.log(math.pi) - math.lgamma(0.5 * dim)
 
 
-def _as_points_nd(x: ArrayLike, dim: int) -> np.ndarray:
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim == 0 or arr.shape[-1] != dim:
-        raise ValueError(f"`x` must have points of dimension {dim} on its last axis; got shape {arr.shape}.")
-    return arr
-
-
 class Shell:
     """A spherical shell in ``R^d``: a direction uniform on the sphere, a radius from a Normal.
 
@@ -582,7 +575,7 @@ class Shell:
 
     def logpdf(self, x: ArrayLike) -> np.ndarray:
         """``ln f_R(|x|) − ln S_{d−1} − (d − 1) ln |x|`` for points on the last axis."""
-        pts = _as_points_nd(x, self.dim)
+        pts = as_points(x, "x", dim=self.dim, any_leading=True)
         r = np.sqrt(np.sum(pts * pts, axis=-1))
         with np.errstate(divide="ignore"):
             return np.asarray(
@@ -665,7 +658,7 @@ class GaussianND:
 
     def logpdf(self, x: ArrayLike) -> np.ndarray:
         """``−|x|²/2 − (d/2) ln 2π`` for points on the last axis."""
-        pts = _as_points_nd(x, self.dim)
+        pts = as_points(x, "x", dim=self.dim, any_leading=True)
         return np.asarray(-0.5 * np.sum(pts * pts, axis=-1) - 0.5 * self.dim * math.log(2 * math.pi), dtype=np.float64)
 
     def pdf(self, x: ArrayLike) -> np.ndarray:

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import check_int, check_positive
+from ._validation import as_points, check_int, check_positive
 
 __all__ = [
     "VALIDITY_LIMIT",
@@ -54,23 +54,6 @@ __all__ = [
 
 VALIDITY_LIMIT = 2.0 / 3.0
 """An amplifier is valid when no test tells its output from real draws with probability above this."""
-
-
-def _as_points(x: ArrayLike, name: str, *, min_size: int) -> tuple[np.ndarray, bool]:
-    """`x` as a finite float64 (n, d) array (a 1-D input is d = 1); also whether it was 1-D."""
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be an array of real numbers of shape (n,) or (n, d); got {type(x).__name__}.") from exc
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"`{name}` must have shape (n,) or (n, d); got shape {arr.shape}.")
-    flat = arr.ndim == 1
-    points = arr[:, None] if flat else arr
-    if points.shape[0] < min_size or points.shape[1] < 1:
-        raise ValueError(f"`{name}` must hold at least {min_size} point(s) of dimension >= 1; got shape {arr.shape}.")
-    if not np.all(np.isfinite(points)):
-        raise ValueError(f"`{name}` must be finite; got {int(np.sum(~np.isfinite(points)))} NaN or infinite value(s).")
-    return points, flat
 
 
 def amplify_gaussian_mean(x: ArrayLike, m: int, *, sd: float = 1.0, rng: RNGLike = None) -> np.ndarray:
@@ -109,7 +92,8 @@ def amplify_gaussian_mean(x: ArrayLike, m: int, *, sd: float = 1.0, rng: RNGLike
     >>> y.shape, bool(np.allclose(y.mean(axis=0), x.mean(axis=0)))
     ((15, 3), True)
     """
-    points, flat = _as_points(x, "x", min_size=1)
+    points = as_points(x, "x")
+    flat = np.ndim(x) == 1
     n = points.shape[0]
     m = check_int(m, "m", minimum=1)
     if m < n:
@@ -301,7 +285,7 @@ class GaussianMeanTest:
 
     def statistic(self, sample: ArrayLike) -> float:
         """``r = |ȳ − mean|² / sd²`` of a sample of shape (m,) or (m, d)."""
-        points, _ = _as_points(sample, "sample", min_size=1)
+        points = as_points(sample, "sample")
         mean = np.asarray(self.mean, dtype=np.float64)
         if mean.ndim == 1 and mean.size != points.shape[1]:
             raise ValueError(f"`mean` has {mean.size} coordinates but the sample has d = {points.shape[1]}.")
@@ -315,5 +299,5 @@ class GaussianMeanTest:
 
     def says_amplified(self, sample: ArrayLike) -> bool:
         """True if the likelihood ratio favours "amplified" (the statistic exceeds the cut)."""
-        points, _ = _as_points(sample, "sample", min_size=1)
+        points = as_points(sample, "sample")
         return self.statistic(points) > self.threshold(points.shape[0], points.shape[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -17,7 +18,9 @@ from ampcore import (
     Amplified,
     Bootstrap,
     BootstrapModel,
+    ConvergenceWarning,
     FittedModel,
+    GaussianMixture,
     GenCopy,
     GenCopyLog,
     HistogramModel,
@@ -496,3 +499,41 @@ class TestKDEModel:
             kde_bandwidth(X, -1.0)
         with pytest.raises(ValueError, match="`bandwidth` must be one of 'silverman', 'scott'"):
             kde_bandwidth(X, "wide")
+
+
+class TestGaussianMixtureConvergence:
+    """EM's stopping rule is stated, recorded on the model, and a fit that misses it warns."""
+
+    TWO_BUMPS = np.concatenate([np.random.default_rng(5).normal(-2, 0.5, 500),
+                                np.random.default_rng(6).normal(2, 0.5, 500)])
+
+    def test_default_fit_converges_without_warning(self):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model = GaussianMixture(components=2).fit(self.TWO_BUMPS)
+        assert model.converged and 1 < model.n_iter < 1500
+        assert np.isfinite(model.log_likelihood)
+
+    def test_iteration_limit_flips_the_flag_and_warns(self):
+        with pytest.warns(ConvergenceWarning, match=r"max_iter=1 iterations \(tol=1e-07"):
+            model = GaussianMixture(components=2, max_iter=1).fit(self.TWO_BUMPS)
+        assert not model.converged and model.n_iter == 1
+
+    def test_tighter_tolerance_runs_longer_and_climbs_higher(self):
+        # EM never lowers the likelihood, and both fits start from the same seeded k-means
+        # initialisations, so the tight run's kept likelihood is at least the loose run's
+        # (the camel back's overlapping humps make EM creep: 3 iterations at 1e-3, 12 at 1e-7)
+        from ampcore.laws import CamelBack
+
+        x = CamelBack().rvs(size=1000, random_state=np.random.default_rng(1))
+        loose = GaussianMixture(components=2, tol=1e-3).fit(x)
+        tight = GaussianMixture(components=2).fit(x)
+        assert loose.converged and tight.converged
+        assert tight.n_iter > loose.n_iter
+        assert tight.log_likelihood >= loose.log_likelihood
+
+    def test_sklearn_warning_is_replaced_by_ours(self):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            GaussianMixture(components=2, max_iter=1).fit(self.TWO_BUMPS)
+        assert [w.category for w in caught] == [ConvergenceWarning]

@@ -126,7 +126,7 @@ def _calls() -> dict[str, tuple]:
         "TwoPeaks": (A.TwoPeaks, p(separation=0.1, peak_width=0.02), p(separation="number", peak_width="number", background="number", background_sd="number", center="number")),
         "Reference.draw": (A.Reference.draw, p(law=NORMAL, size=100), p(law="law", size="int", rng="rng")),
         "GenCopy.fit": (lambda x, **kw: A.GenCopy(**kw).fit(x), p(x=X, m=2.5), p(x="sample", m="number", origin="number")),
-        "GaussianMixture.fit": (lambda x, **kw: A.GaussianMixture(**kw).fit(x), p(x=X), p(x="sample", components="int", restarts="int", seed="int")),
+        "GaussianMixture.fit": (lambda x, **kw: A.GaussianMixture(**kw).fit(x), p(x=X), p(x="sample", components="int", restarts="int", seed="int", tol="number", max_iter="int")),
         "FittedModel.sample": (lambda size, rng=None: A.RefitNormal().fit(X).sample(size, rng=rng), p(size=10), p(size="int", rng="rng")),
         "Trial.make": (Trial.make, p(law="normal", n=100), p(n="int", replicate="int", seed="int")),
         "grid": (grid, p(law="normal", n=100, replicates=2), p(replicates="int", seed="int")),

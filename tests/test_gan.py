@@ -121,7 +121,7 @@ def test_bad_options_name_the_option(options, error, match):
 @pytest.mark.parametrize(
     ("x", "error", "match"),
     [
-        (np.array([1.0]), ValueError, "at least 2 events"),
+        (np.array([1.0]), ValueError, r"at least 2 point\(s\)"),
         (np.array([1.0, np.nan, 2.0]), ValueError, "finite"),
         (np.ones((3, 2, 2)), ValueError, "1-D"),
         (np.array(["a", "b"]), TypeError, "real numbers"),

@@ -80,3 +80,18 @@ def test_masked_arrays_are_still_refused_once_numpy_ma_exists() -> None:
 
     with pytest.raises(ValueError, match="masked array with 1 masked value"):
         min_gain(np.ma.masked_array([100.0, 200.0], mask=[False, True]))
+
+
+def test_cli_audit_prints_its_verdict_without_pandas_or_matplotlib(tmp_path) -> None:
+    """The audit needs scipy (its laws and tests), not pandas or matplotlib, to print its screen."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    np.save(tmp_path / "t.npy", rng.normal(size=200))
+    np.save(tmp_path / "g.npy", rng.normal(size=4000))
+    loaded = loaded_after(f"""
+        import ampcore.cli
+        assert ampcore.cli.main(["audit", {str(tmp_path / 't.npy')!r}, {str(tmp_path / 'g.npy')!r},
+                                 "--law", "norm", "--quiet"]) == 0
+    """)
+    assert not loaded & {"pandas", "matplotlib", "jax", "sklearn"}, loaded

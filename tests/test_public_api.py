@@ -32,7 +32,7 @@ CORE = {
     # amplify
     "Amplified", "Amplifier", "FittedModel", "GenCopy", "GenCopyLog", "Bootstrap", "KDE", "RefitNormal",
     "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel", "GaussianMixture", "MixtureModel",
-    "kde_bandwidth", "gencopy",
+    "ConvergenceWarning", "kde_bandwidth", "gencopy",
     "gencopy_chunks", "gencopy_log", "bootstrap", "smoothed_bootstrap", "refit_normal", "generate",
     "reamplify", "AMPLIFIERS",
     # divergence
@@ -46,7 +46,9 @@ CORE = {
     "Valley", "valley_depth", "true_valley_depth", "valley_table",
     # ampfactor
     "AmplificationFactor", "quantile_edges", "quantile_mse", "expected_quantile_mse", "equivalent_events",
-    "amplification_factor",
+    "amplification_factor", "resolve_n_q", "GOLDILOCKS",
+    # envelope
+    "amplification_envelope", "effective_parameters", "goldilocks_bins", "law_parameters",
     # sampleamp
     "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv", "gaussian_mean_success",
     "valid_extra", "asymptotic_valid_scale",
@@ -108,7 +110,7 @@ LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDI
 
 # every module of the package, by layer
 CORE_MODULES = ["laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
-                "sampleamp", "gan", "auditing"]
+                "envelope", "sampleamp", "gan", "auditing"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
 
