@@ -49,6 +49,7 @@ CORE = {
     "amplification_factor", "resolve_n_q", "GOLDILOCKS",
     # envelope
     "amplification_envelope", "effective_parameters", "goldilocks_bins", "law_parameters",
+    "CellTruth", "CellScore", "CellEnvelope", "cell_truth", "cell_score", "amplification_envelope_cells",
     # sampleamp
     "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv", "gaussian_mean_success",
     "valid_extra", "asymptotic_valid_scale",
