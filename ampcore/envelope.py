@@ -389,6 +389,18 @@ class CellTruth:
         return np.where(pos >= 0, hist.counts[np.maximum(pos, 0)] / hist.n, 0.0)
 
 
+def _cell_keys(cells: np.ndarray) -> np.ndarray:
+    """One int64 key per row of integer cell indices, distinct rows distinct keys (mixed radix)."""
+    low = cells.min(axis=0)
+    span = cells.max(axis=0) - low + 1
+    if float(np.prod(span.astype(np.float64))) >= 2.0**62:
+        raise ValueError(f"the cells span {span.tolist()} per axis: too many to number; use a larger `width`.")
+    key = np.zeros(cells.shape[0], dtype=np.int64)
+    for axis in range(cells.shape[1]):
+        key = key * span[axis] + (cells[:, axis] - low[axis])
+    return key
+
+
 def _origin(origin: Any, width: float, dim: int) -> np.ndarray:
     if origin is None:
         return np.full(dim, -0.5 * width)  # a cell centred on the origin of R^d
@@ -540,7 +552,7 @@ def cell_score(x: ArrayLike, truth: CellTruth) -> CellScore:
     if pts.shape[1] != truth.dim:
         raise ValueError(f"`x` must have dimension {truth.dim}; got {pts.shape[1]}.")
     cells = np.floor((pts - truth.origin) / truth.width).astype(np.int64)
-    _, first, counts = np.unique(cells, axis=0, return_index=True, return_counts=True)
+    _, first, counts = np.unique(_cell_keys(cells), return_index=True, return_counts=True)
     n = pts.shape[0]
     f = counts / n
     p = truth.probabilities(cells[first])
@@ -617,7 +629,7 @@ def _envelope_mc(points: np.ndarray, scores: np.ndarray, width: float, corner: n
     def estimate(pts: np.ndarray, sc: np.ndarray) -> tuple[float, float]:
         r, k = sc.shape
         cells = np.floor((pts - corner) / width).astype(np.int64)
-        _, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
+        _, inverse, counts = np.unique(_cell_keys(cells), return_inverse=True, return_counts=True)
         grad = np.zeros((counts.size, k))
         np.add.at(grad, inverse.ravel(), sc)
         grad /= r

@@ -91,7 +91,7 @@ STUDIES = {
     "gan_resolution_study", "gan_audit_sample",
     "ESTIMATE_GENERATORS", "expected_fraction_sd",
     # more dimensions (chapter 10)
-    "SHELL_GENERATORS", "BoundDims", "FloorDims", "ShellDims", "bound_dims", "floor_dims", "shell_dims",
+    "CLOUD_GENERATORS", "CLOUD_LAWS", "BoundDims", "CloudDims", "FloorDims", "bound_dims", "cloud_dims", "floor_dims",
 }
 
 BOOK = {
