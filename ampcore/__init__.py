@@ -77,7 +77,8 @@ for _module, _names in {
         "AmplificationFactor", "quantile_edges", "quantile_mse", "expected_quantile_mse",
         "equivalent_events", "amplification_factor", "resolve_n_q", "GOLDILOCKS",
     ],
-    "envelope": ["amplification_envelope", "effective_parameters", "goldilocks_bins", "law_parameters"],
+    "envelope": ["amplification_envelope", "effective_parameters", "goldilocks_bins", "law_parameters",
+                 "CellTruth", "CellScore", "CellEnvelope", "cell_truth", "cell_score", "amplification_envelope_cells"],
     "sampleamp": [
         "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv",
         "gaussian_mean_success", "valid_extra", "asymptotic_valid_scale",
@@ -178,7 +179,18 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         normal_kl,
         resistor_average,
     )
-    from .envelope import amplification_envelope, effective_parameters, goldilocks_bins, law_parameters
+    from .envelope import (
+        CellEnvelope,
+        CellScore,
+        CellTruth,
+        amplification_envelope,
+        amplification_envelope_cells,
+        cell_score,
+        cell_truth,
+        effective_parameters,
+        goldilocks_bins,
+        law_parameters,
+    )
     from .floor import FloorTerms, fisher_information, floor_terms, kl_by_region, kld_gain_law
     from .information import (
         Histogram,

@@ -28,15 +28,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import check_int, check_positive
 
-__all__ = ["amplification_envelope", "effective_parameters", "goldilocks_bins", "law_parameters"]
+__all__ = [
+    "amplification_envelope", "effective_parameters", "goldilocks_bins", "law_parameters",
+    "CellTruth", "CellScore", "CellEnvelope", "cell_truth", "cell_score", "amplification_envelope_cells",
+]
 
 _QUADRATURE_Z = np.linspace(-10.0, 10.0, 4001)
 """Nodes of the Fisher-information quadrature in the normal score ``z = Φ⁻¹(u)`` of the truth's
@@ -303,3 +307,406 @@ def goldilocks_bins(n: int, m: float = 2.0) -> int:
     n = check_int(n, "n", minimum=1)
     m = check_positive(m, "m")
     return max(2, int(round(n ** (1.0 / m))))
+
+
+# --------------------------------------------------------------------------------------------------
+# d dimensions: cubic cells of unequal probability
+#
+# Provenance (this section):
+#
+# * for n events with cell frequencies f_j, ``E Σ_j (f_j − P_j)² = Σ_j P_j (1 − P_j)/n`` (multinomial
+#   variance, **Standard**); so a generator whose frequencies have ``E Σ_j (f̂_j − P_j)² = S`` is worth
+#   ``n_equiv = Σ_j P_j (1 − P_j)/S`` true events and ``G_eff = n_equiv/N``. This generalises the
+#   quantile recipe of GANplifying (Butter et al. 2021; ``P_j = 1/B``, where it is
+#   :func:`ampcore.ampfactor.equivalent_events`) to cells of unequal probability: **Reconstructed**
+#   (ours).
+# * ``Σ_j f_j (1 − f_j)/(n − 1)`` is an unbiased estimate of a sample's own counting noise
+#   ``Σ_j Q_j (1 − Q_j)/n`` given its law Q (**Standard**); subtracting it leaves the error of Q
+#   itself, the score as the generated size grows.
+# * cell probabilities from a reference sample of R events carry ``E Σ_j (P̂_j − P_j)² =
+#   Σ_j P_j (1 − P_j)/R``, estimated without bias by ``Σ_j P̂_j (1 − P̂_j)/(R − 1)`` (**Standard**);
+#   it is subtracted from every score and from ``Σ_j P̂_j²``.
+# * the envelope ``G_eff(∞) = Σ_j P_j (1 − P_j)/tr(I⁻¹ J)``, ``J = Σ_j ∇P_j ∇P_jᵀ``, is the d-D
+#   form of :func:`amplification_envelope` (**Reconstructed**, ours; Cramér–Rao and the delta method
+#   Standard). With the scores ``s(x) = ∇_θ ln p_θ(x)``, ``∇P_j = E[1{X ∈ cell j} s(X)]`` and
+#   ``I = E[s sᵀ]`` (**Standard**).
+
+
+@dataclass(frozen=True)
+class CellTruth:
+    """The truth's probabilities ``P_j`` of the cubic cells of one grid.
+
+    Build it with :func:`cell_truth`: exact for a product law (per-axis cdf), else from a reference
+    sample whose own error is accounted for.
+
+    Attributes
+    ----------
+    width : float
+        Per-axis cell width.
+    origin : numpy.ndarray, shape (d,)
+        Corner of cell 0.
+    sum_p2 : float
+        ``Σ_j P_j²`` over every cell (unbiased when estimated from a reference).
+    correction : float
+        Expected ``Σ_j (P̂_j − P_j)²`` of the estimated probabilities (0 when exact); subtracted
+        from every score.
+    reference_size : int
+        Events of the reference sample (0 when exact).
+    """
+
+    width: float
+    origin: np.ndarray = field(repr=False)
+    sum_p2: float
+    correction: float
+    reference_size: int
+    marginal: Any = field(default=None, repr=False)
+    reference: Any = field(default=None, repr=False)  # a CellHistogram of the reference sample
+
+    @property
+    def dim(self) -> int:
+        """Dimension d."""
+        return int(self.origin.size)
+
+    @property
+    def exact(self) -> bool:
+        """Whether the probabilities are exact (a product law)."""
+        return self.reference is None
+
+    @property
+    def spread(self) -> float:
+        """``Σ_j P_j (1 − P_j) = 1 − Σ_j P_j²``: n times the expected score of n true events."""
+        return 1.0 - self.sum_p2
+
+    def probabilities(self, cells: ArrayLike) -> np.ndarray:
+        """``P_j`` of each row of integer cell indices `cells` (shape ``(m, d)``)."""
+        idx = np.asarray(cells, dtype=np.int64).reshape(-1, self.dim)
+        if self.reference is None:
+            lower = self.origin + idx * self.width
+            return np.asarray(np.prod(self.marginal.cdf(lower + self.width) - self.marginal.cdf(lower), axis=1),
+                              dtype=np.float64)
+        hist = self.reference
+        pos = hist.lookup(idx)
+        return np.where(pos >= 0, hist.counts[np.maximum(pos, 0)] / hist.n, 0.0)
+
+
+def _cell_keys(cells: np.ndarray) -> np.ndarray:
+    """One int64 key per row of integer cell indices, distinct rows distinct keys (mixed radix)."""
+    low = cells.min(axis=0)
+    span = cells.max(axis=0) - low + 1
+    if float(np.prod(span.astype(np.float64))) >= 2.0**62:
+        raise ValueError(f"the cells span {span.tolist()} per axis: too many to number; use a larger `width`.")
+    key = np.zeros(cells.shape[0], dtype=np.int64)
+    for axis in range(cells.shape[1]):
+        key = key * span[axis] + (cells[:, axis] - low[axis])
+    return key
+
+
+def _origin(origin: Any, width: float, dim: int) -> np.ndarray:
+    if origin is None:
+        return np.full(dim, -0.5 * width)  # a cell centred on the origin of R^d
+    corner = np.ravel(np.asarray(origin, dtype=np.float64))
+    if corner.size == 1:
+        corner = np.repeat(corner, dim)
+    if corner.size != dim or not np.all(np.isfinite(corner)):
+        raise ValueError(f"`origin` must be one finite value or {dim} of them; got {origin!r}.")
+    return corner
+
+
+def _axis_cells(marginal: Any, width: float, corner: float) -> np.ndarray:
+    """Lower edges of the 1-D cells that cover `marginal` (its mass outside is below 1e-15)."""
+    lo, hi = (float(v) for v in marginal.ppf([1e-15, 1 - 1e-15]))
+    first, last = math.floor((lo - corner) / width), math.ceil((hi - corner) / width)
+    return np.asarray(corner + width * np.arange(first, last, dtype=np.float64))
+
+
+def cell_truth(
+    law: Any, width: float, *, origin: ArrayLike | None = None, reference_size: int = 1_000_000, rng: Any = None,
+) -> CellTruth:
+    """The cell probabilities of a d-D law on cubic cells of per-axis `width`.
+
+    Parameters
+    ----------
+    law : d-D law
+        With ``dim`` and ``rvs``; if it has a 1-D ``marginal`` (:class:`ampcore.laws.GaussianND`) it
+        is taken as the product of d copies of it and the probabilities are exact, else they come
+        from `reference_size` draws (:class:`ampcore.laws.Shell`).
+    width : float
+        Per-axis cell width > 0.
+    origin : float or array_like of d floats, optional
+        Corner of cell 0; default ``−width/2`` on every axis (a cell centred on 0).
+    reference_size : int
+        Draws of the reference sample (>= 1000) when the probabilities are not exact.
+    rng : int, Generator or None
+        Stream of the reference sample.
+
+    Returns
+    -------
+    CellTruth
+
+    Notes
+    -----
+    Provenance: Standard (product probabilities; the multinomial error of a reference; see the
+    comment above this function in the source).
+
+    Examples
+    --------
+    >>> from ampcore.laws import GaussianND, Shell
+    >>> exact = cell_truth(GaussianND(2), 1.0)
+    >>> round(exact.spread, 4), exact.exact
+    (0.9266, True)
+    >>> mc = cell_truth(GaussianND(2), 1.0, reference_size=200_000, rng=1)
+    >>> abs(mc.sum_p2 - exact.sum_p2) < 1e-3
+    True
+    """
+    dim = check_int(getattr(law, "dim", None), "law.dim", minimum=1)
+    width = check_positive(width, "width")
+    corner = _origin(origin, width, dim)
+    marginal = getattr(law, "marginal", None)
+    if marginal is not None:
+        sum_p2 = 1.0
+        for c in corner:
+            lower = _axis_cells(marginal, width, float(c))
+            mass = np.asarray(marginal.cdf(lower + width) - marginal.cdf(lower), dtype=np.float64)
+            sum_p2 *= float(np.sum(mass * mass))
+        return CellTruth(width=width, origin=corner, sum_p2=sum_p2, correction=0.0, reference_size=0,
+                         marginal=marginal)
+    from ._rng import normalize_rng
+    from .cells import cell_histogram
+
+    size = check_int(reference_size, "reference_size", minimum=1000)
+    points = np.asarray(law.rvs(size, random_state=normalize_rng(rng)), dtype=np.float64).reshape(size, dim)
+    hist = cell_histogram(points, width, origin=corner)
+    p = hist.counts / size
+    correction = float(np.sum(p * (1.0 - p)) / (size - 1))
+    return CellTruth(width=width, origin=corner, sum_p2=float(np.sum(p * p)) - correction, correction=correction,
+                     reference_size=size, reference=hist)
+
+
+@dataclass(frozen=True)
+class CellScore:
+    """One sample's squared error on the cells of a :class:`CellTruth`.
+
+    Attributes
+    ----------
+    n : int
+        Events scored.
+    error : float
+        ``Σ_j (f_j − P_j)²``, less the truth's own estimation error: unbiased for the exact
+        ``P_j``. Its expectation for n true events is ``spread/n``.
+    noise : float
+        ``Σ_j f_j (1 − f_j)/(n − 1)``: unbiased for the sample's own counting noise given its law.
+    spread : float
+        ``Σ_j P_j (1 − P_j)`` of the truth.
+    """
+
+    n: int
+    error: float
+    noise: float
+    spread: float
+
+    @property
+    def n_equiv(self) -> float:
+        """True events whose expected score is this one's: ``spread/error`` (inf for error <= 0)."""
+        return math.inf if self.error <= 0 else self.spread / self.error
+
+    @property
+    def limit_error(self) -> float:
+        """``error − noise``: the error of the sample's law itself (what is left as n → ∞)."""
+        return self.error - self.noise
+
+
+def cell_score(x: ArrayLike, truth: CellTruth) -> CellScore:
+    """Score a sample of shape ``(n, d)`` against the truth's cell probabilities.
+
+    Parameters
+    ----------
+    x : array_like, shape (n, d)
+        The sample (n >= 2).
+    truth : CellTruth
+
+    Returns
+    -------
+    CellScore
+        ``n_equiv/N_train`` is the amplification factor ``G_eff`` of a generated sample on these
+        cells; with ``P_j = 1/B`` it is the quantile recipe of :mod:`ampcore.ampfactor`.
+
+    Notes
+    -----
+    Provenance: Standard (multinomial variance); its reading as an amplification factor on cells
+    of unequal probability is Reconstructed (ours).
+
+    Examples
+    --------
+    >>> from ampcore.laws import GaussianND
+    >>> truth = cell_truth(GaussianND(2), 1.0)
+    >>> scores = [cell_score(GaussianND(2).rvs(500, random_state=s), truth) for s in range(200)]
+    >>> n_equiv = truth.spread / np.mean([s.error for s in scores])  # 500 true events are worth about 500
+    >>> bool(abs(n_equiv / 500 - 1) < 0.1)
+    True
+    """
+    from .cells import as_points
+
+    if not isinstance(truth, CellTruth):
+        raise TypeError(f"`truth` must be a CellTruth; got {type(truth).__name__}.")
+    pts = as_points(x, min_size=2)
+    if pts.shape[1] != truth.dim:
+        raise ValueError(f"`x` must have dimension {truth.dim}; got {pts.shape[1]}.")
+    cells = np.floor((pts - truth.origin) / truth.width).astype(np.int64)
+    _, first, counts = np.unique(_cell_keys(cells), return_index=True, return_counts=True)
+    n = pts.shape[0]
+    f = counts / n
+    p = truth.probabilities(cells[first])
+    # Σ_j (f_j − P_j)² over every cell: Σ f² − 2 Σ f P over the occupied ones, + Σ P² over all
+    error = float(np.sum(f * f) - 2.0 * np.sum(f * p) + truth.sum_p2 - truth.correction)
+    return CellScore(n=int(n), error=error, noise=float(np.sum(f * (1.0 - f)) / (n - 1)), spread=truth.spread)
+
+
+@dataclass(frozen=True)
+class CellEnvelope:
+    """The asymptotic amplification factor of an efficient fit on the cells of a grid.
+
+    Attributes
+    ----------
+    value : float
+        ``G_eff(∞) = spread / tr(I⁻¹ J)``.
+    se : float
+        Its Monte Carlo standard error (0 when exact).
+    spread : float
+        ``Σ_j P_j (1 − P_j)``.
+    trace : float
+        ``tr(I⁻¹ J)``.
+    parameters : int
+        k, the fitted parameters.
+    family : str
+        ``"gaussian"`` (mean and full covariance) or ``"radial"`` (a shell's radius and width).
+    """
+
+    value: float
+    se: float
+    spread: float
+    trace: float
+    parameters: int
+    family: str
+
+
+def _gaussian_trace(width: float, corner: np.ndarray) -> float:
+    """``tr(I⁻¹ J)`` of the full Gaussian family at ``N(0, I_d)``, exactly.
+
+    In the exponential-family coordinates whose scores are ``x_a``, ``(x_a² − 1)/√2`` and
+    ``x_a x_b`` (a < b), ``I`` is the identity and each ``∇P_j`` is a product of per-axis integrals:
+    ``∫ x φ = φ(l) − φ(u)`` and ``∫ (x² − 1) φ = l φ(l) − u φ(u)`` over a cell ``[l, u)``; the trace
+    does not depend on the coordinates."""
+    from scipy import stats
+
+    norm = stats.norm()
+    sums: list[tuple[float, float, float]] = []  # per axis: Σ m², Σ g1², Σ g2²
+    for c in corner:
+        lower = _axis_cells(norm, width, float(c))
+        upper = lower + width
+        mass = norm.cdf(upper) - norm.cdf(lower)
+        g1 = norm.pdf(lower) - norm.pdf(upper)
+        g2 = (lower * norm.pdf(lower) - upper * norm.pdf(upper)) / math.sqrt(2.0)
+        sums.append((float(np.sum(mass**2)), float(np.sum(g1**2)), float(np.sum(g2**2))))
+    dim = len(sums)
+    s = np.array([t[0] for t in sums])
+
+    def others(*axes: int) -> float:
+        return float(np.prod([s[b] for b in range(dim) if b not in axes]))
+
+    trace = sum((sums[a][1] + sums[a][2]) * others(a) for a in range(dim))
+    trace += sum(sums[a][1] * sums[b][1] * others(a, b) for a in range(dim) for b in range(a + 1, dim))
+    return float(trace)
+
+
+def _envelope_mc(points: np.ndarray, scores: np.ndarray, width: float, corner: np.ndarray, batches: int = 10) -> tuple[float, float, float]:
+    """``(spread, tr(I⁻¹ J), se of G_eff(∞))`` from truth draws and their score vectors.
+
+    ``∇P_j`` is the mean of ``1{cell j} s`` over the draws and ``I`` the mean of ``s sᵀ``; the
+    draws' noise adds ``(I − J)/R`` to ``Ĵ`` in expectation, which is removed:
+    ``tr(I⁻¹ J) ≈ (tr(I⁻¹ Ĵ) − k/R)/(1 − 1/R)``. The standard error is that of the mean of
+    `batches` independent batch estimates (Standard)."""
+
+    def estimate(pts: np.ndarray, sc: np.ndarray) -> tuple[float, float]:
+        r, k = sc.shape
+        cells = np.floor((pts - corner) / width).astype(np.int64)
+        _, inverse, counts = np.unique(_cell_keys(cells), return_inverse=True, return_counts=True)
+        grad = np.zeros((counts.size, k))
+        np.add.at(grad, inverse.ravel(), sc)
+        grad /= r
+        p = counts / r
+        spread = 1.0 - (float(np.sum(p * p)) - float(np.sum(p * (1 - p))) / (r - 1))
+        info = sc.T @ sc / r
+        raw = float(np.trace(np.linalg.solve(info, grad.T @ grad)))
+        return spread, (raw - k / r) / (1.0 - 1.0 / r)
+
+    spread, trace = estimate(points, scores)
+    parts = [estimate(p, s) for p, s in zip(np.array_split(points, batches), np.array_split(scores, batches))]
+    values = np.array([a / b for a, b in parts])
+    # the full-sample estimate has about 1/batches the variance of one batch's
+    return spread, trace, float(values.std(ddof=1) / batches)
+
+
+def amplification_envelope_cells(
+    law: Any, width: float, *, origin: ArrayLike | None = None, reference_size: int = 1_000_000, rng: Any = None,
+) -> CellEnvelope:
+    """The asymptotic amplification factor ``G_eff(∞)`` of an efficient fit, on d-D cubic cells.
+
+    The d-D form of :func:`amplification_envelope` for cells of unequal probability:
+    ``G_eff(∞) = Σ_j P_j (1 − P_j)/tr(I⁻¹ J)`` with ``J = Σ_j ∇P_j ∇P_jᵀ``.
+
+    Parameters
+    ----------
+    law : :class:`ampcore.laws.GaussianND` or :class:`ampcore.laws.Shell`
+        The truth. For ``N(0, I_d)`` the family is the Gaussian with free mean and covariance
+        (``k = d + d(d + 1)/2``) and the result is exact; for a shell it is the radial family
+        (radius and width of the radius's Normal, ``k = 2``), by Monte Carlo over `reference_size`
+        draws (the truncation of the radius at 0 is ignored, so ``radius >= 6 width`` is required).
+    width : float
+        Per-axis cell width > 0.
+    origin : float or array_like of d floats, optional
+        Corner of cell 0; default ``−width/2`` on every axis.
+    reference_size : int
+        Monte Carlo draws for a shell (>= 10_000).
+    rng : int, Generator or None
+        Stream of those draws.
+
+    Returns
+    -------
+    CellEnvelope
+
+    Notes
+    -----
+    Provenance: Reconstructed (ours; see the comment above :class:`CellTruth` in the source), from
+    the Standard Cramér–Rao bound and delta method; the per-axis integrals of the Gaussian case
+    and the Monte Carlo means are Standard.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> from ampcore.laws import GaussianND
+    >>> env = amplification_envelope_cells(GaussianND(1), 0.25)
+    >>> env.parameters, round(env.value, 2)
+    (2, 15.22)
+    """
+    from .laws import GaussianND, Shell
+
+    width = check_positive(width, "width")
+    if isinstance(law, GaussianND):
+        corner = _origin(origin, width, law.dim)
+        truth = cell_truth(law, width, origin=corner)
+        trace = _gaussian_trace(width, corner)
+        return CellEnvelope(value=truth.spread / trace, se=0.0, spread=truth.spread, trace=trace,
+                            parameters=law.dim + law.dim * (law.dim + 1) // 2, family="gaussian")
+    if isinstance(law, Shell):
+        if law.radius < 6 * law.width:
+            raise ValueError(f"`law` must have radius >= 6 width (the radial scores ignore the truncation at 0); got {law!r}.")
+        from ._rng import normalize_rng
+
+        corner = _origin(origin, width, law.dim)
+        size = check_int(reference_size, "reference_size", minimum=10_000)
+        points = law.rvs(size, random_state=normalize_rng(rng))
+        z = (np.sqrt(np.einsum("ij,ij->i", points, points)) - law.radius) / law.width
+        scores = np.column_stack([z / law.width, (z * z - 1.0) / law.width])
+        spread, trace, se_value = _envelope_mc(points, scores, width, corner)
+        return CellEnvelope(value=spread / trace, se=se_value, spread=spread, trace=trace, parameters=2, family="radial")
+    raise TypeError(f"`law` must be a GaussianND or a Shell; got {type(law).__name__}.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ from scipy import stats
 from ampcore.bound import min_gain
 from ampcore.cells import cell_histogram, product_floor
 from ampcore.laws import GaussianND
-from ampcore.studies import bound_dims, floor_dims, shell_dims
+from ampcore.studies import bound_dims, cloud_dims, floor_dims
 
 
 @pytest.fixture(scope="module")
@@ -55,41 +54,55 @@ def test_floor_matches_direct_computation_and_grows_with_d():
     assert np.all(r.frame["bias"] > 0) and np.all(r.frame["floor"] > r.frame["bias"])
 
 
-def test_shell_study_scores():
-    r = shell_dims(200, [2, 3], gain=5, reference_size=5000, floor_draws=2000, replicates=3, seed=3)
+def test_cloud_study_checks_and_reproducibility():
+    # 8 replicates of G·N = 1000 true events: the ratio-of-means factor has relative se ~ 0.3 / sqrt(8)
+    # per point at worst; |z| < 4 over the handful of points
+    args = dict(laws=["gaussian_nd"], gain=5, replicates=8, seed=3)
+    r = cloud_dims(200, [1, 3], **args)
     h = r.headline()
-    assert set(r.frame["generator"]) == {"truth", "gencopy", "kde", "radial_fit", "training"}
-    # G·N true events are worth ~G training samples: pooled over 3 replicates the factor's
-    # relative se is ~ sqrt(2/ (3 · 9)) ≈ 0.3 (qMSE ~ chi-square with N_q − 1 = 9 dof); 4 se
-    for d in (2, 3):
-        f, se = h["amp_factor"][f"truth_{d}"], h["amp_factor_se"][f"truth_{d}"]
-        assert abs(f - 5) < 4 * max(se, 0.3 * 5)
-        assert math.isfinite(h["floor"][str(d)]) and h["floor"][str(d)] > 0
-    assert r.table().shape[0] == 2 * 5
+    assert h["truth_z_max"] < 4 and h["training_z_max"] < 4
+    assert r.table().shape[0] == 2 * 6
+    assert cloud_dims(200, [1, 3], **args).frame.equals(r.frame)
 
 
-def test_shell_study_with_a_gan_adds_its_rows():
-    # The GAN is opt-in (gan_steps > 0): its rows join the table and its headline; without it
-    # the trials carry no gan_steps value, so their streams are those of the chapter's runs.
-    args = dict(gain=2, reference_size=2000, floor_draws=500, replicates=2, seed=5)
-    plain = shell_dims(100, [2], **args)
-    with_gan = shell_dims(100, [2], gan_steps=50, **args)
-    assert with_gan.generators == ["truth", "gencopy", "kde", "radial_fit", "gan"]
-    assert plain.generators == ["truth", "gencopy", "kde", "radial_fit"]
-    gan = with_gan.frame[with_gan.frame["generator"] == "gan"]
-    assert len(gan) == 2 and np.isfinite(gan["qmse"]).all() and np.isfinite(gan["kld"]).all()
-    assert "gan_2" in with_gan.headline()["amp_factor"]
-    assert with_gan.table().shape[0] == plain.table().shape[0] + 1
+def test_cell_score_reduces_to_the_quantile_recipe():
+    # with B equiprobable cells n_equiv = (1 - 1/B)/(B qMSE) = equivalent_events
+    from ampcore.ampfactor import equivalent_events
+    from ampcore.envelope import CellTruth, cell_score
+
+    class Uniform:
+        def cdf(self, x):
+            return np.clip(x, 0.0, 1.0)
+
+    truth = CellTruth(width=0.1, origin=np.zeros(1), sum_p2=0.1, correction=0.0, reference_size=0, marginal=Uniform())
+    x = np.random.default_rng(0).random((500, 1))
+    score = cell_score(x, truth)
+    counts = np.histogram(x[:, 0], bins=10, range=(0, 1))[0]
+    qmse = float(np.mean((counts / 500 - 0.1) ** 2))
+    assert score.n_equiv == pytest.approx(equivalent_events(qmse, 10), rel=1e-12)
+
+
+def test_envelope_mc_matches_the_exact_gaussian_one():
+    from ampcore.envelope import _envelope_mc, amplification_envelope_cells
+
+    exact = amplification_envelope_cells(GaussianND(2), 0.8)
+    x = np.random.default_rng(1).standard_normal((400_000, 2))
+    scores = np.column_stack([x[:, 0], x[:, 1], (x[:, 0] ** 2 - 1) / np.sqrt(2), (x[:, 1] ** 2 - 1) / np.sqrt(2),
+                              x[:, 0] * x[:, 1]])
+    spread, trace, se = _envelope_mc(x, scores, 0.8, np.full(2, -0.4))
+    assert exact.parameters == 5
+    assert abs(spread / trace - exact.value) < 4 * se
 
 
 @pytest.mark.parametrize(("call", "match"), [
-    (lambda: shell_dims(200, [2], gan_steps=-1), "gan_steps"),
+    (lambda: cloud_dims(200, [2], gan_steps=-1), "gan_steps"),
+    (lambda: cloud_dims(200, [2], laws=["cube"]), "laws"),
     (lambda: bound_dims(400, [1], [10, 1]), "increasing"),
     (lambda: bound_dims(400, [1, 1], [1, 10]), "repeat"),
     (lambda: bound_dims(400, [11], [1, 10]), "dims"),
     (lambda: floor_dims(5, [1]), "n"),
-    (lambda: shell_dims(200, [1]), "dims"),
-    (lambda: shell_dims(200, [2], n_q=500), "n_q"),
+    (lambda: cloud_dims(200, [9]), "dims"),
+    (lambda: cloud_dims(200, [2], gain=1), "gain"),
 ])
 def test_bad_inputs(call, match):
     with pytest.raises(ValueError, match=match):

@@ -49,6 +49,7 @@ CORE = {
     "amplification_factor", "resolve_n_q", "GOLDILOCKS",
     # envelope
     "amplification_envelope", "effective_parameters", "goldilocks_bins", "law_parameters",
+    "CellTruth", "CellScore", "CellEnvelope", "cell_truth", "cell_score", "amplification_envelope_cells",
     # sampleamp
     "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv", "gaussian_mean_success",
     "valid_extra", "asymptotic_valid_scale",
@@ -90,7 +91,7 @@ STUDIES = {
     "gan_resolution_study", "gan_audit_sample",
     "ESTIMATE_GENERATORS", "expected_fraction_sd",
     # more dimensions (chapter 10)
-    "SHELL_GENERATORS", "BoundDims", "FloorDims", "ShellDims", "bound_dims", "floor_dims", "shell_dims",
+    "CLOUD_GENERATORS", "CLOUD_LAWS", "BoundDims", "CloudDims", "FloorDims", "bound_dims", "cloud_dims", "floor_dims",
 }
 
 BOOK = {

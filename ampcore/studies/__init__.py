@@ -40,13 +40,14 @@ from .collapse import (
 )
 from .engine import DEFAULT_SEED, Trial, connect_dask, fingerprint, grid, run_trials, trial_threads
 from .dimensions import (
-    SHELL_GENERATORS,
+    CLOUD_GENERATORS,
+    CLOUD_LAWS,
     BoundDims,
+    CloudDims,
     FloorDims,
-    ShellDims,
     bound_dims,
+    cloud_dims,
     floor_dims,
-    shell_dims,
 )
 from .exponent import CRITERIA, DEFAULT_GENERATORS, ExponentStudy, exponent_study, measure_exponent
 from .floors import FloorScan, floor_scan
@@ -126,5 +127,5 @@ __all__ = [
     "gan_resolution_study", "gan_audit_sample",
     "ESTIMATE_GENERATORS", "expected_fraction_sd",
     # more dimensions (chapter 10)
-    "SHELL_GENERATORS", "BoundDims", "FloorDims", "ShellDims", "bound_dims", "floor_dims", "shell_dims",
+    "CLOUD_GENERATORS", "CLOUD_LAWS", "BoundDims", "CloudDims", "FloorDims", "bound_dims", "cloud_dims", "floor_dims",
 ]

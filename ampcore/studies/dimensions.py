@@ -12,12 +12,12 @@ seeds):
 * :func:`floor_dims` — the floor of GenCopy against d at fixed N and M: the exact ``D(q‖p)`` of
   the training histogram (:func:`ampcore.cells.product_floor`), the part that exact cell
   probabilities leave (:func:`ampcore.cells.binning_bias`) and the rest (bin-count noise).
-* :func:`shell_dims` — the ring (d = 2) and the shell (d = 3, 5): GenCopy on cells, a Gaussian
-  KDE (:class:`ampcore.amplify.KDECells`) and a fitted radial model
-  (:class:`ampcore.amplify.RadialFit`), with ``G·N`` fresh true events as the Monte Carlo
-  baseline. Each is scored by the amplification factor on radial quantiles and by the kNN
-  divergence (:func:`ampcore.divergence.kl_divergence`) from a large truth sample; GenCopy's floor
-  by :func:`ampcore.cells.cell_floor_mc`.
+* :func:`cloud_dims` — does amplification grow with d? Generators of the whole point cloud
+  (GenCopy on cells, a fitted d-D Normal, a fitted shell, a Gaussian KDE, optionally the GAN) trained
+  on N events of ``N(0, I_d)`` or of GANplifying's shell, scored on the d-D Goldilocks cells by the
+  amplification factor for cells of unequal probability (:func:`ampcore.envelope.cell_score`), at
+  the gain G and as G → ∞, beside the envelope of an efficient fit of each law's family
+  (:func:`ampcore.envelope.amplification_envelope_cells`).
 
 Provenance:
 
@@ -27,11 +27,10 @@ Provenance:
   **Reconstructed** (:mod:`ampcore.cells`).
 * That amplification grows with dimensionality is **Quoted** as the direction of GANplifying's
   claim only (Butter et al. 2021, sections 3–4: "Two-dimensional ring", "Multi-dimensional
-  spherical shell"); their numbers and toy parameters were not available. The amplification
-  factor on *radial* quantiles is **Reconstructed** (ours): the laws are radial, so the radius
-  carries their whole structure, and one 1-D score keeps the quantile MSE of
-  :mod:`ampcore.ampfactor` (Paraphrased) comparable across d; per-axis quantiles of a shell tend
-  to a Normal's as d grows and would test the marginals, not the shell.
+  spherical shell"); their numbers and toy parameters were not available. The score on d-D cells
+  and the envelope are **Reconstructed** (ours; :mod:`ampcore.envelope`). A score on the radius
+  alone would make any radial model's factor the same in every d by construction; the cells see
+  the whole point cloud.
 * Means, standard errors over replicates and the delta-method error of the pooled factor are
   **Standard**.
 """
@@ -40,42 +39,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._validation import check_int, check_positive
-from ..ampfactor import equivalent_events, quantile_edges, quantile_mse
 from ..amplify import FittedModel, GenCopyCells, KDECells, RadialFit
 from ..bound import min_gain
-from ..cells import binning_bias, cell_floor_mc, effective_m_cells, product_floor
-from ..divergence import kl_divergence
+from ..cells import binning_bias, effective_m_cells, goldilocks_cell_width, product_floor
+from ..envelope import CellEnvelope, CellTruth, amplification_envelope_cells, cell_score, cell_truth
 from ..laws import GaussianND, Shell
-from .engine import DEFAULT_SEED, Trial, grid, run_trials, trial_threads
+from .engine import DEFAULT_SEED, Trial, grid, run_trials
 from .results import StudyResult, check_list
 
 __all__ = [
-    "SHELL_GENERATORS",
+    "CLOUD_GENERATORS",
+    "CLOUD_LAWS",
     "BoundDims",
+    "CloudDims",
     "FloorDims",
-    "ShellDims",
     "bound_dims",
+    "cloud_dims",
     "floor_dims",
-    "shell_dims",
 ]
-
-SHELL_GENERATORS: dict[str, str] = {
-    "truth": "G·N true events (Monte Carlo baseline)",
-    "gencopy": "GenCopy on cells",
-    "kde": "Gaussian KDE (Scott)",
-    "radial_fit": "fitted radial model",
-    "gan": "GAN (ampcore.gan; only with gan_steps > 0)",
-}
-"""The generators of :func:`shell_dims`, by key (the ``generator`` column). The GAN takes part
-only when ``gan_steps > 0``: each new dimension costs it a compilation of its trainer (about
-15 s here), more than a chapter's minute allows for three dimensions."""
 
 _GAUSSIAN = "gaussian_nd"
 _SHELL = "shell"
@@ -347,227 +335,322 @@ def floor_dims(
 
 
 # --------------------------------------------------------------------------------------------------
-# (c) the ring and the shell
+# (c) whole point clouds on d-D cells: does amplification grow with d?
 
 
-def _measure_shell(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, Any]]:
-    d, n, gain, k = trial["d"], trial.n, trial["gain"], trial["k"]
-    law = Shell(d, trial["radius"], trial["width"])
-    reference = context["references"][d]
-    edges = quantile_edges(trial["n_q"], law=law.radial)
+CLOUD_GENERATORS: dict[str, str] = {
+    "truth": "G·N true events (check of the score: worth G training samples)",
+    "gencopy": "GenCopy on the scoring cells (worth one training sample as G grows, by construction)",
+    "gaussian_fit": "fitted d-D Gaussian (mean and full covariance, k = d + d(d+1)/2)",
+    "radial_fit": "fitted shell (mean and sd of the radius, uniform direction, k = 2)",
+    "kde": "Gaussian KDE (Scott's bandwidth matrix)",
+    "gan": "GAN (ampcore.gan; only with gan_steps > 0)",
+}
+"""The generators of :func:`cloud_dims`, by key (the ``generator`` column); ``training`` scores the N
+training events themselves. The GAN takes part only when ``gan_steps > 0``: each new dimension
+costs it a compilation of its trainer (about 15 s here)."""
+
+CLOUD_LAWS: dict[str, str] = {"gaussian_nd": "N(0, I_d)", "shell": "spherical shell (radius 4, width 0.5)"}
+"""The truths of :func:`cloud_dims`: the standard Normal (a product law: exact cell probabilities)
+and GANplifying's shell (d = 2 is the ring; cell probabilities from a reference sample)."""
+
+_GAN_TOLERANCE = 0.1
+"""A GAN run counts as converged when the mean critic and generator losses of its last tenth of
+steps are within this many nats of the game's equilibrium values 2 ln 2 and ln 2 (our criterion)."""
+
+
+def _cloud_law(name: str, d: int) -> Any:
+    return GaussianND(d) if name == _GAUSSIAN else Shell(d)
+
+
+@dataclass(frozen=True)
+class _GaussianFitModel(FittedModel):
+    """A d-D Normal with the maximum-likelihood mean and covariance of the training events."""
+
+    mean: np.ndarray = field(repr=False)
+    cholesky: np.ndarray = field(repr=False)
+    n_train: int
+    method = "gaussian-fit"
+
+    @property
+    def _bytes_per_event(self) -> int:  # type: ignore[override]  # depends on d
+        return 8 * (2 * int(self.mean.size) + 1)
+
+    def sample(self, size: int, *, rng: Any = None) -> np.ndarray:
+        gen = np.random.default_rng(rng)
+        return np.asarray(self.mean + gen.standard_normal((size, self.mean.size)) @ self.cholesky.T)
+
+
+def _fit_gaussian(x: np.ndarray) -> _GaussianFitModel:
+    """Closed-form maximum likelihood (no iteration, so nothing to converge): mean and ``cov(ddof=0)``."""
+    cov = np.atleast_2d(np.cov(x, rowvar=False, ddof=0))
+    return _GaussianFitModel(mean=x.mean(axis=0), cholesky=np.linalg.cholesky(cov), n_train=int(x.shape[0]))
+
+
+def _gan_converged(model: Any) -> bool:
+    tail = model.history[-max(1, model.history.shape[0] // 10):]
+    return bool(abs(tail[:, 0].mean() - 2 * math.log(2)) < _GAN_TOLERANCE
+                and abs(tail[:, 1].mean() - math.log(2)) < _GAN_TOLERANCE)
+
+
+def _measure_cloud(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    d, n, gain = trial["d"], trial.n, trial["gain"]
+    law = _cloud_law(trial.law, d)
+    truth: CellTruth = context["truths"][(trial.law, d)]
     train = law.rvs(n, random_state=trial.rng(0, d))
-    cells = GenCopyCells(m=trial["m_train"], law=law).fit(train)
-    models: dict[str, FittedModel] = {
-        "gencopy": cells,
-        "kde": KDECells().fit(train),
+    models: dict[str, Any] = {
+        "gencopy": GenCopyCells(width=truth.width, origin=truth.origin).fit(train),
+        "gaussian_fit": _fit_gaussian(train),
         "radial_fit": RadialFit().fit(train),
+        "kde": KDECells().fit(train),
     }
+    converged = dict.fromkeys(models, True)  # closed forms: maximum likelihood, Scott's rule, counts
     if trial.get("gan_steps", 0) > 0:
         from ..gan import GAN
 
         gan_seed = int(trial.rng(3, d).integers(2**31 - 1))
         models["gan"] = GAN(steps=trial["gan_steps"], seed=gan_seed).fit(train)
+        converged["gan"] = _gan_converged(models["gan"])
     rows = []
-    for name in _present(SHELL_GENERATORS, models):
+    for name in [g for g in CLOUD_GENERATORS if g == "truth" or g in models]:
         stream = trial.rng(1, d, name)
         generated = law.rvs(gain * n, random_state=stream) if name == "truth" else models[name].sample(gain * n, rng=stream)
-        radii = np.sqrt(np.einsum("ij,ij->i", generated, generated))
-        row = {
-            "generator": name,
-            "qmse": quantile_mse(radii, edges),
-            "kld": float(kl_divergence(generated, reference, k=k, ties="ignore", workers=trial_threads())[k - 1]),
-            "floor": math.nan,
-            "floor_se": math.nan,
-        }
-        if name == "gencopy":
-            floor = cell_floor_mc(cells.hist, law, draws=trial["floor_draws"], rng=trial.rng(2, d))
-            row.update(floor=floor.value, floor_se=floor.se, cell_width=cells.hist.width, m_train_measured=cells.m_eff)
-        rows.append(row)
-    rows.append({"generator": "training", "qmse": quantile_mse(np.linalg.norm(train, axis=1), edges),
-                 "kld": float(kl_divergence(train, reference, k=k, ties="ignore", workers=trial_threads())[k - 1]),
-                 "floor": math.nan, "floor_se": math.nan})
+        score = cell_score(generated, truth)
+        rows.append({"generator": name, "error": score.error, "limit_error": score.limit_error,
+                     "spread": score.spread, "converged": converged.get(name, True)})
+    score = cell_score(train, truth)
+    rows.append({"generator": "training", "error": score.error, "limit_error": math.nan,
+                 "spread": score.spread, "converged": True})
     return rows
 
 
-def _present(names: Mapping[str, str], models: Mapping[str, Any]) -> list[str]:
-    """The generators of a shell trial: the truth, and every fitted model, in the table's order."""
-    return [name for name in names if name == "truth" or name in models]
+def _ratio(spread: float, n: int, errors: pd.Series) -> tuple[float, float]:
+    """``spread/(N · mean error)`` and its delta-method standard error (Standard)."""
+    mean = float(errors.mean())
+    se = float(errors.std(ddof=1) / math.sqrt(errors.size))
+    if not mean > 0:
+        return math.inf, math.nan
+    value = spread / (n * mean)
+    return value, value * se / mean
 
 
 @dataclass(frozen=True)
-class ShellDims(StudyResult):
-    """Rows ``law, n, replicate, d, gain, …, generator, qmse, kld, floor, floor_se`` (and GenCopy's
-    ``cell_width``, ``m_train_measured``): one per (d, replicate, generator); ``training`` scores the
-    N training events themselves."""
+class CloudDims(StudyResult):
+    """Rows ``law, n, replicate, d, gain, m_train, …, generator, error, limit_error, spread,
+    converged``: one per (law, d, replicate, generator). The envelopes ride along as columns
+    ``envelope``, ``envelope_se``, ``envelope_k``, ``width`` (one value per law and d)."""
 
     def summary(self) -> pd.DataFrame:
-        """By (d, generator): the pooled amplification factor (± delta-method se), the mean kNN
-        divergence (± se) and GenCopy's mean floor."""
-        n, n_q = int(self.frame["n"].iloc[0]), int(self.frame["n_q"].iloc[0])
-        g = self.frame.groupby(["d", "generator"], sort=True)
-        qmse = g["qmse"].mean()
-        qmse_se = g["qmse"].std(ddof=1) / np.sqrt(g["qmse"].size())
-        out = pd.DataFrame({"qmse": qmse})
-        out["amp_factor"] = [equivalent_events(float(q), n_q) / n for q in qmse]
-        out["amp_factor_se"] = out["amp_factor"] * qmse_se / qmse
-        out["kld"] = g["kld"].mean()
-        out["kld_se"] = g["kld"].std(ddof=1) / np.sqrt(g["kld"].size())
-        out["floor"] = g["floor"].mean()
-        return out
+        """By (law, d, generator): ``G_eff`` at the study's gain and as G → ∞ (each ± its se), the
+        share of converged fits, and the envelope of an efficient fit of the law's own family."""
+        n = int(self.frame["n"].iloc[0])
+        out = []
+        for (law, d, name), part in self.frame.groupby(["law", "d", "generator"], sort=True):
+            spread = float(part["spread"].mean())
+            g, g_se = _ratio(spread, n, part["error"])
+            lim, lim_se = (math.nan, math.nan) if name in ("truth", "training") else _ratio(spread, n, part["limit_error"])
+            out.append({"law": law, "d": int(d), "generator": name, "g_eff": g, "g_eff_se": g_se,
+                        "g_eff_limit": lim, "g_eff_limit_se": lim_se, "converged": float(part["converged"].mean()),
+                        "envelope": float(part["envelope"].iloc[0]), "envelope_se": float(part["envelope_se"].iloc[0]),
+                        "envelope_k": int(part["envelope_k"].iloc[0]), "width": float(part["width"].iloc[0])})
+        return pd.DataFrame(out).set_index(["law", "d", "generator"])
+
+    @property
+    def generators(self) -> list[str]:
+        """The generators of this run (keys of :data:`CLOUD_GENERATORS`), in the table's order."""
+        present = set(self.frame["generator"])
+        return [name for name in CLOUD_GENERATORS if name in present]
 
     def table(self) -> pd.DataFrame:
         s = self.summary().reset_index()
         order = {name: i for i, name in enumerate([*self.generators, "training"])}
-        s = s.sort_values(["d", "generator"], key=lambda c: c.map(order) if c.name == "generator" else c)
+        s = s.assign(_o=s["generator"].map(order)).sort_values(["law", "d", "_o"])
         return pd.DataFrame({
+            "law": s["law"].map(CLOUD_LAWS).to_numpy(),
             "d": s["d"].to_numpy(),
             "generator": s["generator"].to_numpy(),
-            "amplification factor": s["amp_factor"].round(2).to_numpy(),
-            "± se": s["amp_factor_se"].round(2).to_numpy(),
-            "kNN KLD (nats)": s["kld"].round(3).to_numpy(),
-            "± se ": s["kld_se"].round(3).to_numpy(),
-            "floor (nats)": s["floor"].round(3).to_numpy(),
+            "G_eff at G": s["g_eff"].round(2).to_numpy(),
+            "± se": s["g_eff_se"].round(2).to_numpy(),
+            "G_eff as G → ∞": s["g_eff_limit"].round(2).to_numpy(),
+            "± se ": s["g_eff_limit_se"].round(2).to_numpy(),
         })
 
-    @property
-    def generators(self) -> list[str]:
-        """The generators of this run (keys of :data:`SHELL_GENERATORS`), in the table's order."""
-        present = set(self.frame["generator"])
-        return [name for name in SHELL_GENERATORS if name in present]
+    def envelope_table(self) -> pd.DataFrame:
+        """By law and d: the cell width and the envelope of an efficient fit of the law's family."""
+        s = self.summary().reset_index().drop_duplicates(["law", "d"])
+        return pd.DataFrame({
+            "law": s["law"].map(CLOUD_LAWS).to_numpy(),
+            "d": s["d"].to_numpy(),
+            "cell width (per axis)": s["width"].round(3).to_numpy(),
+            "fitted family": np.where(s["law"] == _GAUSSIAN, "Gaussian", "radial"),
+            "k": s["envelope_k"].to_numpy(),
+            "envelope G_eff(∞)": s["envelope"].round(2).to_numpy(),
+        })
 
-    def factor_by_dimension(self) -> pd.DataFrame:
-        """Amplification factor by d (rows) and generator (columns), for a plot."""
-        return self.summary()["amp_factor"].unstack("generator")
-
-    def kld_by_dimension(self) -> pd.DataFrame:
-        """Mean kNN divergence by d (rows) and generator (columns), for a plot."""
-        return self.summary()["kld"].unstack("generator")
+    def trend(self, law: str, generator: str, column: str = "g_eff_limit") -> tuple[float, float]:
+        """``ln(G_eff at the largest d / at the smallest)`` and its standard error (delta method)."""
+        s = self.summary().xs((law, generator), level=["law", "generator"]).sort_index()
+        first, last = s.iloc[0], s.iloc[-1]
+        change = math.log(last[column] / first[column])
+        se = math.hypot(last[f"{column}_se"] / last[column], first[f"{column}_se"] / first[column])
+        return change, se
 
     def headline(self) -> dict[str, Any]:
         s = self.summary()
+        laws = sorted(set(self.frame["law"]))
         dims = sorted(int(d) for d in self.frame["d"].unique())
-        names = [*self.generators, "training"]
 
         def by(column: str) -> dict[str, float]:
-            return {f"{name}_{d}": float(s.loc[(d, name), column]) for d in dims for name in names}
+            return {f"{law}_{name}_{d}": float(row[column]) for (law, d, name), row in s.iterrows()}
 
-        floor = s.xs("gencopy", level="generator")
-        floor_se = self.frame[self.frame["generator"] == "gencopy"].groupby("d")["floor_se"].mean()
-        first, last = dims[0], dims[-1]
-        change_z = {
-            name: float((s.loc[(last, name), "amp_factor"] - s.loc[(first, name), "amp_factor"])
-                        / math.hypot(s.loc[(last, name), "amp_factor_se"], s.loc[(first, name), "amp_factor_se"]))
-            for name in self.generators
-        }
-        cells = self.frame[self.frame["generator"] == "gencopy"].groupby("d")["cell_width"].mean()
-        trend = {name: float(s.loc[(dims[-1], name), "amp_factor"] / s.loc[(dims[0], name), "amp_factor"])
-                 for name in self.generators}
+        fits = {_GAUSSIAN: "gaussian_fit", _SHELL: "radial_fit"}  # the efficient fit of each law's family
+        trends: dict[str, float] = {}
+        trend_se: dict[str, float] = {}
+        for law in laws:
+            for name in self.generators:
+                if name in ("truth",):
+                    continue
+                trends[f"{law}_{name}"], trend_se[f"{law}_{name}"] = self.trend(law, name)
+        envelope_z = {}
+        for law in laws:
+            for d in dims:
+                row = s.loc[(law, d, fits[law])]
+                # measured over envelope: the measured factor's se and the envelope's MC se
+                envelope_z[f"{law}_{d}"] = float((row["g_eff_limit"] - row["envelope"])
+                                                 / math.hypot(row["g_eff_limit_se"], row["envelope_se"]))
+        truth_z = {f"{law}_{d}": float((s.loc[(law, d, "truth"), "g_eff"] - self.gain)
+                                       / s.loc[(law, d, "truth"), "g_eff_se"]) for law in laws for d in dims}
+        training_z = {f"{law}_{d}": float((s.loc[(law, d, "training"), "g_eff"] - 1.0)
+                                          / s.loc[(law, d, "training"), "g_eff_se"]) for law in laws for d in dims}
         return {
             "n": int(self.frame["n"].iloc[0]),
-            "gain": int(self.frame["gain"].iloc[0]),
-            "n_q": int(self.frame["n_q"].iloc[0]),
-            "k": int(self.frame["k"].iloc[0]),
+            "gain": self.gain,
+            "m_train": float(self.frame["m_train"].iloc[0]),
             "dims": dims,
             "d_min": dims[0],
             "d_max": dims[-1],
+            "laws": laws,
+            "generators": self.generators,
             "replicates": int(self.frame["replicate"].nunique()),
-            "amp_factor": by("amp_factor"),
-            "amp_factor_se": by("amp_factor_se"),
-            "kld": by("kld"),
-            "kld_se": by("kld_se"),
-            "floor": {str(d): float(v) for d, v in floor["floor"].items()},
-            "floor_mc_se": {str(d): float(v) for d, v in floor_se.items()},
-            # factor at the largest d over the factor at the smallest: > 1 means "grows with d"
-            "factor_trend": trend,
-            # (factor at the largest d − at the smallest) / the se of the difference
-            "factor_change_z": change_z,
-            "nonparametric_factor_max": float(s.loc[(slice(None), ["gencopy", "kde"]), "amp_factor"].max()),
-            "cell_width": {str(d): float(v) for d, v in cells.items()},
-            "radius": float(self.frame["radius"].iloc[0]),
-            "radial_width": float(self.frame["width"].iloc[0]),
-            "grows_with_d": {name: bool(np.all(np.diff(s.xs(name, level="generator")["amp_factor"].to_numpy()) > 0))
-                             for name in self.generators},
+            "reference_size": int(self.frame["reference_size"].iloc[0]),
+            "g_eff": by("g_eff"),
+            "g_eff_se": by("g_eff_se"),
+            "g_eff_limit": by("g_eff_limit"),
+            "g_eff_limit_se": by("g_eff_limit_se"),
+            "envelope": {f"{law}_{d}": float(s.loc[(law, d, "truth"), "envelope"]) for law in laws for d in dims},
+            "envelope_se": {f"{law}_{d}": float(s.loc[(law, d, "truth"), "envelope_se"]) for law in laws for d in dims},
+            "envelope_k": {f"{law}_{d}": int(s.loc[(law, d, "truth"), "envelope_k"]) for law in laws for d in dims},
+            "width": {f"{law}_{d}": float(s.loc[(law, d, "truth"), "width"]) for law in laws for d in dims},
+            # ln(G_eff(∞) at the largest d / at the smallest), its se and their ratio z
+            "trend": trends,
+            "trend_se": trend_se,
+            "trend_z": {key: trends[key] / trend_se[key] for key in trends},
+            "trend_ratio": {key: math.exp(v) for key, v in trends.items()},
+            # (measured G_eff(∞) of the law's efficient fit − envelope) / combined se
+            "envelope_z": envelope_z,
+            "envelope_z_max": float(max(abs(v) for v in envelope_z.values())),
+            "truth_z": truth_z,
+            "truth_z_max": float(max(abs(v) for v in truth_z.values())),
+            "training_z": training_z,
+            "training_z_max": float(max(abs(v) for v in training_z.values())),
+            "converged": {name: bool(s.xs(name, level="generator")["converged"].min() == 1.0) for name in self.generators},
         }
 
+    @property
+    def gain(self) -> int:
+        """The generated events per training event, G."""
+        return int(self.frame["gain"].iloc[0])
 
-def shell_dims(
+
+def cloud_dims(
     n: int,
     dims: Sequence[int],
     *,
-    gain: int = 10,
+    laws: Sequence[str] = (_GAUSSIAN, _SHELL),
+    gain: int = 30,
     m_train: float = 2.0,
-    n_q: int = 10,
-    k: int = 5,
-    radius: float = 4.0,
-    width: float = 0.5,
-    reference_size: int = 20_000,
-    floor_draws: int = 20_000,
+    reference_size: int = 1_000_000,
     gan_steps: int = 0,
-    replicates: int = 5,
+    replicates: int = 20,
     seed: int = DEFAULT_SEED,
     **engine: Any,
-) -> ShellDims:
-    """GANplifying's ring and shell: three generators (four with the GAN) and the truth, scored in each dimension.
+) -> CloudDims:
+    """Generators of the whole point cloud, scored on d-D cells at the Goldilocks resolution.
+
+    In each law and dimension the cells are those of :func:`ampcore.cells.goldilocks_cell_width`
+    for N events at ``M = m_train`` (with the law's exact entropy), a cell centred on the origin.
+    Every generator is trained on N events, generates ``G·N``, and is scored by
+    :func:`ampcore.envelope.cell_score`; ``G_eff = Σ P_j(1 − P_j)/(N · mean error)`` over the
+    replicates, at the gain G and as G → ∞ (its own counting noise removed). Beside them, the
+    envelope of an efficient fit of the law's family
+    (:func:`ampcore.envelope.amplification_envelope_cells`).
 
     Parameters
     ----------
     n : int
-        Training events N, >= 20.
+        Training events N, >= 50.
     dims : sequence of int
-        Dimensions d in [2, 10] (d = 2 is the ring).
+        Dimensions d in [1, 8].
+    laws : sequence of str
+        Keys of :data:`CLOUD_LAWS`.
     gain : int
-        Generated events per training event, G >= 1.
+        Generated events per training event, G >= 2.
     m_train : float
-        Goldilocks statistic of GenCopy's cells.
-    n_q : int
-        Radial quantile bins of the amplification factor.
-    k : int
-        Neighbour order of the kNN divergence (its k-th estimate is used).
-    radius, width : float
-        The shell's radial law (:class:`ampcore.laws.Shell`).
+        The Goldilocks statistic of the scoring cells.
     reference_size : int
-        Truth events per dimension for the kNN divergence (drawn once from ``seed``).
-    floor_draws : int
-        Monte Carlo points of GenCopy's floor (:func:`ampcore.cells.cell_floor_mc`).
+        Draws of the reference sample of each non-product law (and of the shell's envelope), >= 10_000.
     gan_steps : int, optional
-        Training steps of a GAN (:class:`ampcore.gan.GAN`, the ``gan`` extra) scored beside the
-        others; 0 (the default) leaves the GAN out.
+        Training steps of a GAN scored beside the others; 0 (the default) leaves it out.
     replicates, seed, **engine
         As every study.
 
     Returns
     -------
-    ShellDims
+    CloudDims
 
     Notes
     -----
-    Provenance: Reconstructed (the experiment, the radial score; see the module docstring).
+    Provenance: Reconstructed (the experiment and the score on cells of unequal probability; see
+    :mod:`ampcore.envelope`).
 
     Examples
     --------
-    >>> r = shell_dims(100, [2], gain=2, reference_size=2000, floor_draws=500, replicates=2)
-    >>> sorted(r.frame["generator"].unique())
-    ['gencopy', 'kde', 'radial_fit', 'training', 'truth']
+    >>> r = cloud_dims(200, [2], laws=["gaussian_nd"], gain=5, replicates=3)
+    >>> r.generators
+    ['truth', 'gencopy', 'gaussian_fit', 'radial_fit', 'kde']
     """
-    n = check_int(n, "n", minimum=20)
-    dim_list = _dims(dims, minimum=2)
-    gain = check_int(gain, "gain", minimum=1)
+    n = check_int(n, "n", minimum=50)
+    dim_list = _dims(dims)
+    if max(dim_list) > 8:
+        raise ValueError(f"`dims` must be in [1, 8]; got {list(dims)!r}.")
+    law_list = [str(v) for v in check_list(laws, "laws")]
+    for law in law_list:
+        if law not in CLOUD_LAWS:
+            raise ValueError(f"`laws` must hold keys of CLOUD_LAWS {sorted(CLOUD_LAWS)}; got {law!r}.")
+    if len(set(law_list)) != len(law_list):
+        raise ValueError(f"`laws` must not repeat a law; got {law_list!r}.")
+    gain = check_int(gain, "gain", minimum=2)
     m_train = check_positive(m_train, "m_train")
-    n_q = check_int(n_q, "n_q", minimum=2, maximum=n)
-    k = check_int(k, "k", minimum=1, maximum=n - 1)
-    radius = check_positive(radius, "radius")
-    width = check_positive(width, "width")
-    reference_size = check_int(reference_size, "reference_size", minimum=max(1000, k))
-    floor_draws = check_int(floor_draws, "floor_draws", minimum=100)
+    reference_size = check_int(reference_size, "reference_size", minimum=10_000)
     gan_steps = check_int(gan_steps, "gan_steps", minimum=0)
-    references = {
-        d: Shell(d, radius, width).rvs(reference_size, random_state=np.random.default_rng([seed, d, 7]))
-        for d in dim_list
-    }
-    trials = grid(law=_SHELL, n=n, replicates=replicates, seed=seed, d=dim_list, gain=gain, m_train=m_train,
-                  n_q=n_q, k=k, radius=radius, width=width, reference_size=reference_size, floor_draws=floor_draws,
-                  # a trial's streams come from its values: without the GAN they stay what they were
-                  **({"gan_steps": gan_steps} if gan_steps else {}))
-    rows = run_trials(_measure_shell, trials, context={"references": references}, desc="ring and shell",
+    truths: dict[tuple[str, int], CellTruth] = {}
+    envelopes: dict[tuple[str, int], CellEnvelope] = {}
+    for law in law_list:
+        for d in dim_list:
+            dist = _cloud_law(law, d)
+            width = goldilocks_cell_width(n, m_train, dist.entropy(), d)
+            truths[(law, d)] = cell_truth(dist, width, reference_size=reference_size,
+                                          rng=np.random.default_rng([seed, d, 7]))
+            envelopes[(law, d)] = amplification_envelope_cells(dist, width, reference_size=reference_size,
+                                                               rng=np.random.default_rng([seed, d, 8]))
+    trials = grid(law=law_list, n=n, replicates=replicates, seed=seed, d=dim_list, gain=gain, m_train=m_train,
+                  reference_size=reference_size, **({"gan_steps": gan_steps} if gan_steps else {}))
+    rows = run_trials(_measure_cloud, trials, context={"truths": truths}, desc="point clouds in d-D",
                       cost=lambda t: float(t["d"]), **engine)
-    return ShellDims(pd.DataFrame(rows))
+    frame = pd.DataFrame(rows)
+    keys = list(zip(frame["law"], frame["d"]))
+    frame["envelope"] = [envelopes[key].value for key in keys]
+    frame["envelope_se"] = [envelopes[key].se for key in keys]
+    frame["envelope_k"] = [envelopes[key].parameters for key in keys]
+    frame["width"] = [truths[key].width for key in keys]
+    return CloudDims(frame)
