@@ -32,6 +32,7 @@ sampled points test the identity (``c``). The envelope is :func:`ampcore.envelop
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -42,7 +43,7 @@ import pandas as pd
 
 from .._validation import check_int, check_law, check_positive
 from ..ampfactor import quantile_mse
-from ..amplify import KDE, GaussianMixture, GenCopy, HistogramModel
+from ..amplify import KDE, ConvergenceWarning, GaussianMixture, GenCopy, HistogramModel
 from ..envelope import amplification_envelope, goldilocks_bins, law_parameters
 from .engine import DEFAULT_SEED, Trial, grid, run_trials
 from .results import Column, StudyResult, check_list, table_from
@@ -97,7 +98,9 @@ def _fit_cdf(trial: Trial, law: Any, x: np.ndarray, m: float) -> tuple[Callable[
     if name == "gaussian_mixture":
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # comes with scikit-learn
 
-        with threadpool_limits(limits=1):  # EM's k-means start would contend with the other workers
+        # the row records `converged`; the warning itself would reach stderr only in some processes
+        with threadpool_limits(limits=1), warnings.catch_warnings():  # 1 thread: no contention with workers
+            warnings.simplefilter("ignore", ConvergenceWarning)
             mix = GaussianMixture(components=trial["components"], restarts=1, tol=trial["tol"],
                                   max_iter=trial["max_iter"]).fit(x)
 
