@@ -65,7 +65,10 @@ CORE = {
 STUDIES = {
     # engine
     "DEFAULT_SEED", "Trial", "grid", "run_trials", "trial_threads", "connect_dask", "fingerprint",
-    "StudyResult", "ResultsStore", "StoreError",
+    "StudyResult", "ResultsStore", "StoreError", "Column", "table_from",
+    # envelope (chapter 4)
+    "ENVELOPE_GENERATORS", "EnvelopeFit", "EnvelopeHeadline", "EnvelopeStudy", "envelope_study",
+    "fitted_parameters", "measure_envelope",
     # gain grid
     "BINNING_AMPLIFIERS", "GainGrid", "run_grid", "measure_gain", "seed_matrix",
     # floors
@@ -126,7 +129,7 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
-    assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "exponent", "floors", "gain", "generative",
+    assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "envelope", "exponent", "floors", "gain", "generative",
                              "neighbours", "reamplification", "resolution", "results", "store"]
     assert BOOK_MODULES == ["kernels", "parameters", "plotting", "records", "render", "runner", "teaching"]
 

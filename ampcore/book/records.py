@@ -76,18 +76,28 @@ def glue_names(values: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def record(**values: Any) -> dict[str, Any]:
+def record(*headlines: Any, **values: Any) -> dict[str, Any]:
     """Display named results as a JSON output, and glue each number for the prose.
 
     Values must be numbers, strings, booleans, or lists/dicts/arrays of them; non-finite floats
-    are stored as the strings ``"inf"``, ``"-inf"``, ``"nan"``.
+    are stored as the strings ``"inf"``, ``"-inf"``, ``"nan"``. A typed headline (a study's
+    ``headline()`` with a ``records()`` method giving plain names) may be passed positionally:
+    ``record(study.headline(), n=N)``.
 
     Returns
     -------
     dict
         The JSON-ready payload.
     """
-    payload: dict[str, Any] = _jsonable(values)
+    merged: dict[str, Any] = {}
+    for headline in headlines:
+        names = getattr(headline, "records", None)
+        if not callable(names):
+            raise TypeError(f"a positional argument of record must be a typed headline with records(); "
+                            f"got {type(headline).__name__}.")
+        merged.update(names())
+    merged.update(values)
+    payload: dict[str, Any] = _jsonable(merged)
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover - IPython comes with the book extra

@@ -49,6 +49,15 @@ from .dimensions import (
     cloud_dims,
     floor_dims,
 )
+from .envelope import (
+    ENVELOPE_GENERATORS,
+    EnvelopeFit,
+    EnvelopeHeadline,
+    EnvelopeStudy,
+    envelope_study,
+    fitted_parameters,
+    measure_envelope,
+)
 from .exponent import CRITERIA, DEFAULT_GENERATORS, ExponentStudy, exponent_study, measure_exponent
 from .floors import FloorScan, floor_scan
 from .generative import (
@@ -93,13 +102,13 @@ from .resolution import (
     expected_fraction_sd,
     resolution_study,
 )
-from .results import StudyResult
+from .results import Column, StudyResult, table_from
 from .store import ResultsStore, StoreError
 
 __all__ = [
     # engine
     "DEFAULT_SEED", "Trial", "grid", "run_trials", "trial_threads", "connect_dask", "fingerprint",
-    "StudyResult", "ResultsStore", "StoreError",
+    "StudyResult", "ResultsStore", "StoreError", "Column", "table_from",
     # gain grid (chapters 4, 5)
     "BINNING_AMPLIFIERS", "GainGrid", "run_grid", "measure_gain", "seed_matrix",
     # floors (chapter 2)
@@ -121,6 +130,8 @@ __all__ = [
     "COLLAPSE_METHODS", "COLLAPSE_MODES", "Collapse", "collapse_chain", "collapse_grid",
     "expected_model_variance", "kde_kl",
     # the bound's exponent (chapter 4)
+    "ENVELOPE_GENERATORS", "EnvelopeFit", "EnvelopeHeadline", "EnvelopeStudy", "envelope_study",
+    "fitted_parameters", "measure_envelope",
     "CRITERIA", "DEFAULT_GENERATORS", "ExponentStudy", "exponent_study", "measure_exponent",
     # generative models (chapter 8)
     "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["StudyResult", "check_list", "mean_sd"]
+__all__ = ["StudyResult", "Column", "table_from", "check_list", "mean_sd"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,40 @@ class StudyResult:
     def headline(self) -> dict[str, Any]:
         """The study's headline numbers (studies override this)."""
         return {"rows": len(self.frame)}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A declared column of a study's table: the frame's column, its label, unit and rounding.
+
+    ``digits=None`` leaves the value as it is (names, integers).
+    """
+
+    name: str
+    label: str
+    unit: str = ""
+    digits: int | None = None
+
+    @property
+    def heading(self) -> str:
+        """The table's heading: the label, with the unit in brackets if there is one."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+def table_from(frame: pd.DataFrame, columns: Iterable[Column]) -> pd.DataFrame:
+    """The table that `columns` declare, from `frame`: selected, rounded and labelled.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"m": [2.0], "slope": [0.4987], "other": [1]})
+    >>> table_from(frame, [Column("m", "M"), Column("slope", "slope", "1/ln N", 2)]).to_dict("records")
+    [{'M': 2.0, 'slope (1/ln N)': 0.5}]
+    """
+    out = {}
+    for column in columns:
+        values = frame[column.name]
+        out[column.heading] = values.round(column.digits) if column.digits is not None else values
+    return pd.DataFrame(out)
 
 
 def check_list(values: Any, name: str) -> list[Any]:
