@@ -137,9 +137,11 @@ def test_knees(rec):
 
 
 def test_exercises(rec):
-    # ex-04-law: the first integer gain with noise/G <= 0.1 (noise + bias), from the recorded terms
-    noise, bias = rec["noise"]["2"], rec["bias"]["2"]
-    assert rec["ex_04_law"] == math.ceil(10 * noise / (noise + bias) - 1e-12)
+    # ex-04-law: the first integer gain with noise/G <= 0.1 floor (the gain law with the exact
+    # floor), from the recorded terms
+    noise, floor = rec["noise"]["2"], rec["floor_2"]
+    assert rec["floor_2"] == rec["floor_by_m"]["2"]
+    assert rec["ex_04_law"] == math.ceil(10 * noise / floor - 1e-12)
     # ex-04-small (N = 500, M = 2.5, 10 seeds): D(1) ~ bias within 4 standard errors; D(64) ~ the
     # floor within 4 sd of a 10-seed mean at N_G = 32 000 (0.8/sqrt(320 000) = 0.0014) plus the
     # law's noise/64
