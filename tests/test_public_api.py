@@ -87,8 +87,6 @@ STUDIES = {
     "Distinguishability", "Notions", "distinguishability", "notions_study", "extra_for", "expected_amp_factor",
     "COLLAPSE_METHODS", "COLLAPSE_MODES", "Collapse", "collapse_chain", "collapse_grid", "expected_model_variance",
     "kde_kl",
-    # the bound's exponent (chapter 4)
-    "CRITERIA", "DEFAULT_GENERATORS", "ExponentStudy", "exponent_study", "measure_exponent",
     # generative models
     "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
     "gan_resolution_study", "gan_audit_sample",
@@ -129,7 +127,7 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted([*CORE_MODULES, "cli"])
-    assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "envelope", "exponent", "floors", "gain", "generative",
+    assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "envelope", "floors", "gain", "generative",
                              "neighbours", "reamplification", "resolution", "results", "store"]
     assert BOOK_MODULES == ["kernels", "parameters", "plotting", "records", "render", "runner", "teaching"]
 
@@ -230,7 +228,7 @@ def test_studies_and_book_do_not_import_plotting_or_notebook_tools():
 
 STUDY_FUNCTIONS = ["run_grid", "floor_scan", "discretisation_check", "goldilocks_recovery", "generated_m_curve",
                    "estimator_bias", "reamplification_grid", "chain_grid", "resolution_study", "estimate_study",
-                   "distinguishability", "notions_study", "collapse_grid", "exponent_study",
+                   "distinguishability", "notions_study", "collapse_grid",
                    "generative_study", "regan_study", "gan_resolution_study",
                    "integrity_study"]
 ENGINE_OPTIONS = {"executor", "workers", "store", "progress"}

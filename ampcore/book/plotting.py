@@ -15,7 +15,6 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import NullFormatter
 from numpy.typing import ArrayLike
 
 from ..bound import min_gain
@@ -24,7 +23,7 @@ from ..studies.gain import seed_matrix
 __all__ = [
     "BOOK_STYLE", "use_book_style", "mark_bound", "band", "gencopy_picture", "slope_guide",
     "kld_vs_gain", "kld_vs_meff", "kl_regions", "seed_bands", "fine_histograms",
-    "gain_stars", "approach_curves", "success_vs_extra", "three_notions", "collapse_curves",
+    "success_vs_extra", "three_notions", "collapse_curves",
     "amplification_curves", "training_curve",
 ]
 
@@ -542,111 +541,6 @@ def collapse_curves(result: Any, *, axes: Sequence[Axes] | None = None) -> Seque
     right.set_ylabel("exact KL(model‖truth) (nats)")
     right.set_yscale("log")
     return axes
-
-
-# --------------------------------------------------------------------------------------------------
-# the bound's exponent (ampcore.studies.exponent_study)
-
-
-def _families(table: Any, criteria: Sequence[str] | None, m_values: Sequence[float] | None,
-              generators: Sequence[str] | None) -> list[tuple[Any, Any]]:
-    keep = table
-    if criteria is not None:
-        keep = keep[keep["criterion"].isin(list(criteria))]
-    if m_values is not None:
-        keep = keep[keep["m"].isin(list(m_values)) | keep["m"].isna()]
-    if generators is not None:
-        keep = keep[keep["generator"].isin(list(generators))]
-    groups = list(keep.groupby(["criterion", "generator", "m"], sort=False, dropna=False))
-    if not groups:
-        raise ValueError(f"the selection (criteria={criteria!r}, m_values={m_values!r}, generators={generators!r}) "
-                         "matches no curve of the study.")
-    return groups
-
-
-def gain_stars(
-    ax: Axes | None,
-    study: Any,
-    *,
-    criteria: Sequence[str] | None = None,
-    m_values: Sequence[float] | None = None,
-    generators: Sequence[str] | None = None,
-    bound: bool = True,
-) -> Axes:
-    """G*(N) of each criterion (bootstrap interval as error bars) and its fitted power law, on log-log axes.
-
-    Parameters
-    ----------
-    ax : Axes or None
-    study : ExponentStudy
-        The result of :func:`ampcore.studies.exponent_study`.
-    criteria, m_values, generators : sequences, optional
-        Which curve families to draw (default every one).
-    bound : bool
-        Draw the bound's own stopping gain ``G = √N`` (:func:`ampcore.bound.min_gain`), dashed.
-    """
-    ax = _axes(ax)
-    stars = study.gain_stars()
-    slopes = study.slopes()
-    groups = _families(stars, criteria, m_values, generators)
-    markers = {"kld": "o", "binned": "s", "m_generated": "^", "ampfactor": "D"}
-    colors = [f"C{i}" for i in range(len(groups))] if len(groups) <= 10 else _grid_colors(len(groups))
-    for ((criterion, generator, m), part), c in zip(groups, colors):
-        fit = slopes[(slopes["criterion"] == criterion) & (slopes["generator"] == generator)
-                     & ((slopes["m"] == m) | (slopes["m"].isna() & (m != m)))]
-        slope = float(fit["slope"].iloc[0])
-        n = part["n"].to_numpy(dtype=float)
-        g = part["gain_star"].to_numpy(dtype=float)
-        err = np.vstack([g - part["low"].to_numpy(dtype=float), part["high"].to_numpy(dtype=float) - g])
-        label = f"{study.label(criterion, generator, m)}: slope {slope:.2f}"
-        ax.errorbar(n, g, yerr=np.clip(err, 0.0, None), marker=markers.get(criterion, "o"), ls="none", capsize=2.5,
-                    color=c, label=label)
-        centre_x, centre_y = np.exp(np.log(n).mean()), np.exp(np.log(g).mean())
-        ax.plot(n, centre_y * (n / centre_x) ** slope, color=c, lw=1.0)
-    if bound:
-        n_all = np.unique(stars["n"].to_numpy(dtype=float))
-        ax.plot(n_all, np.asarray(min_gain(n_all), dtype=float), color="black", ls="--", lw=1.2,
-                label=r"bound: $G=\sqrt{N}$ (slope 0.5)")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("training events N")
-    ax.set_ylabel("stopping gain G*")
-    return ax
-
-
-def approach_curves(ax: Axes | None, study: Any, *, criterion: str, generator: str = "gencopy",
-                    m: float | None = None, guide: bool = True) -> Axes:
-    """What is left of a criterion's approach against G, one line per N (``ExponentStudy.curves``).
-
-    For criteria (a), (b), (d) the y axis is the relative distance to the asymptote (linear) and
-    the criterion holds below the threshold τ (dotted line); a guide ``∝ 1/G`` through the mean
-    at the smallest gain shows the approach the multinomial variance (and the gain law) predict.
-    """
-    ax = _axes(ax)
-    curves = study.curves()
-    part = curves[(curves["criterion"] == criterion) & (curves["generator"] == generator)]
-    if m is not None:
-        part = part[part["m"] == m]
-    if part.empty:
-        raise ValueError(f"no curve for criterion={criterion!r}, generator={generator!r}, m={m!r}.")
-    groups = list(part.groupby("n", sort=True))
-    for (n, rows), c in zip(groups, _grid_colors(len(groups))):
-        ax.plot(rows["gain"], rows["remaining"], marker="o", color=c, label=f"N = {n}")
-    gains = np.unique(part["gain"].to_numpy(dtype=float))
-    if criterion == "m_generated":
-        ax.axhline(0.0, color="0.4", ls=":", lw=1.0, label=f"M = {study.m_target:g} reached")
-        ax.set_ylabel(f"{study.m_target:g} − measured M")
-    else:
-        if guide:
-            start = float(part[part["gain"] == gains.min()]["remaining"].mean())
-            ax.plot(gains, start * gains.min() / gains, color="0.3", ls="--", lw=1.0, label="∝ 1/G")
-        ax.axhline(study.threshold, color="0.4", ls=":", lw=1.0, label=f"τ = {study.threshold:g}")
-        ax.axhline(0.0, color="0.6", lw=0.8)
-        ax.set_ylabel("relative distance to the asymptote")
-    ax.set_xscale("log")
-    ax.set_xlabel("gain G")
-    return ax
 
 
 # --------------------------------------------------------------------------------------------------

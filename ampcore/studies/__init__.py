@@ -58,7 +58,6 @@ from .envelope import (
     fitted_parameters,
     measure_envelope,
 )
-from .exponent import CRITERIA, DEFAULT_GENERATORS, ExponentStudy, exponent_study, measure_exponent
 from .floors import FloorScan, floor_scan
 from .generative import (
     GENERATORS,
@@ -129,10 +128,9 @@ __all__ = [
     "expected_amp_factor",
     "COLLAPSE_METHODS", "COLLAPSE_MODES", "Collapse", "collapse_chain", "collapse_grid",
     "expected_model_variance", "kde_kl",
-    # the bound's exponent (chapter 4)
+    # the envelope: the bound as a measured limit (chapter 4)
     "ENVELOPE_GENERATORS", "EnvelopeFit", "EnvelopeHeadline", "EnvelopeStudy", "envelope_study",
     "fitted_parameters", "measure_envelope",
-    "CRITERIA", "DEFAULT_GENERATORS", "ExponentStudy", "exponent_study", "measure_exponent",
     # generative models (chapter 8)
     "GENERATORS", "Generative", "ReGAN", "GANResolution", "generative_study", "regan_study",
     "gan_resolution_study", "gan_audit_sample",
