@@ -47,7 +47,7 @@ for _module, _names in {
         "Shell", "Ring", "GaussianND", "sphere_log_area",
     ],
     "information": [
-        "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy",
+        "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy", "break_ties",
         "knn_entropy", "sample_entropy", "goldilocks_width", "bin_width", "effective_m",
         "differential_renyi_entropy",
     ],
@@ -195,6 +195,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
     from .information import (
         Histogram,
         bin_width,
+        break_ties,
         differential_renyi_entropy,
         effective_m,
         goldilocks_width,

@@ -42,6 +42,8 @@ __all__ = [
     "check_finite",
     "check_bool",
     "check_choice",
+    "check_entropy_method",
+    "ENTROPY_METHODS",
     "check_law",
     "check_law_entropy",
     "check_bin_precision",
@@ -366,6 +368,15 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
         listed = ", ".join(repr(c) for c in options)
         raise ValueError(f"`{name}` must be one of {listed}; got {_describe(value)}.")
     return value
+
+
+ENTROPY_METHODS = ("nn", "vasicek", "van es", "ebrahimi", "correa", "auto")
+"""The 1-D differential-entropy estimators (:func:`ampcore.information.sample_entropy`)."""
+
+
+def check_entropy_method(value: Any, name: str = "method") -> str:
+    """Check an entropy estimator's name (`name` is the parameter as the caller spells it)."""
+    return check_choice(value, name, ENTROPY_METHODS)
 
 
 def check_law(law: Any, name: str = "law") -> Any:

@@ -51,6 +51,7 @@ from ._validation import (
     check_bin_precision,
     check_bool,
     check_choice,
+    check_entropy_method,
     check_finite,
     check_int,
     check_memory,
@@ -297,8 +298,11 @@ def _histogram_model(
     entropy_method: str,
     variant: str,
     log: bool,
+    dither: bool = False,
 ) -> HistogramModel:
     """Resolve Δ and the origin of sample `xs` (already in the binned variable) and bin it."""
+    check_entropy_method(entropy_method, "entropy_method")  # named as the caller spells it
+    dither = check_bool(dither, "dither")
     if (m is None) == (width is None):
         raise ValueError(
             f"Give exactly one of `m` (Goldilocks statistic) and `width` (bin width); "
@@ -306,7 +310,7 @@ def _histogram_model(
         )
     if width is None:
         m = check_positive(m, "m")
-        width = bin_width(xs, m, h=h, law=law, method=entropy_method)
+        width = bin_width(xs, m, h=h, law=law, method=entropy_method, dither=dither)
     else:
         width = check_positive(width, "width")
     origin = float(xs.min()) if origin is None else check_finite(origin, "origin")
@@ -341,6 +345,11 @@ class GenCopy:
         (``law.entropy()``), or an estimate from `x` (default the nearest-neighbour estimate).
     variant : {"jitter", "multinomial"}
         See :class:`HistogramModel`.
+    dither : bool
+        For rounded or low-precision data (exact ties), break the ties before estimating the
+        entropy for Δ (:func:`ampcore.information.break_ties`, with a fixed seed so that Δ is a
+        function of the sample); the values binned are `x` itself. Without it, ties refuse the
+        estimate.
 
     Notes
     -----
@@ -365,6 +374,7 @@ class GenCopy:
     law: Any = None
     entropy_method: str = "nn"
     variant: str = "jitter"
+    dither: bool = False
 
     @property
     def name(self) -> str:
@@ -377,7 +387,7 @@ class GenCopy:
         check_choice(self.variant, "variant", ("jitter", "multinomial"))
         return _histogram_model(
             xs, m=self.m, width=self.width, origin=self.origin, h=self.h, law=self.law,
-            entropy_method=self.entropy_method, variant=self.variant, log=False,
+            entropy_method=self.entropy_method, variant=self.variant, log=False, dither=self.dither,
         )
 
 
@@ -396,6 +406,8 @@ class GenCopyLog:
         Left edge of log-bin 0; default ``min(ln x)``.
     entropy_method : str
         Entropy estimator for Δ (see :func:`ampcore.information.sample_entropy`).
+    dither : bool
+        Break exact ties of ``ln x`` before estimating its entropy (as in :class:`GenCopy`).
 
     Notes
     -----
@@ -408,6 +420,7 @@ class GenCopyLog:
     width: float | None = None
     origin: float | None = None
     entropy_method: str = "nn"
+    dither: bool = False
 
     @property
     def name(self) -> str:
@@ -419,7 +432,7 @@ class GenCopyLog:
         logs = np.log(as_positive_sample(x))
         return _histogram_model(
             logs, m=self.m, width=self.width, origin=self.origin, h=None, law=None,
-            entropy_method=self.entropy_method, variant="jitter", log=True,
+            entropy_method=self.entropy_method, variant="jitter", log=True, dither=self.dither,
         )
 
 
@@ -597,7 +610,16 @@ class RefitNormal:
     def fit(self, x: ArrayLike) -> NormalModel:
         """Maximum-likelihood mean and standard deviation of `x` (n >= 2)."""
         xs = as_sample_1d(x, "x", min_size=2)
-        return NormalModel(mean=float(xs.mean()), sd=float(xs.std()), n_train=int(xs.size))
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, sd = float(xs.mean()), float(xs.std())
+        if not sd > 0:
+            raise ValueError(f"`x` has zero spread (all {xs.size} values equal); a Normal cannot be fitted to it.")
+        if not (math.isfinite(mean) and math.isfinite(sd)):
+            raise ValueError(
+                f"`x`'s mean or spread overflows float64 (values up to {float(np.abs(xs).max())!r}); rescale "
+                "it (divide by a power of 10) and scale the results back."
+            )
+        return NormalModel(mean=mean, sd=sd, n_train=int(xs.size))
 
 
 @dataclass(frozen=True)
@@ -755,6 +777,7 @@ def gencopy(
     law: Any = None,
     entropy_method: str = "nn",
     variant: str = "jitter",
+    dither: bool = False,
     rng: RNGLike = None,
 ) -> Amplified:
     """GenCopy: bin the training sample, then make `gain` randomised copies inside the bins.
@@ -767,7 +790,7 @@ def gencopy(
         Training events, ``n >= 2``, finite.
     gain : int
         Number of copies G >= 1; the result has ``G · n`` events.
-    m, width, origin, h, law, entropy_method, variant
+    m, width, origin, h, law, entropy_method, variant, dither
         As in :class:`GenCopy`.
     rng : int, Generator or None
         Random source.
@@ -791,7 +814,7 @@ def gencopy(
     """
     gain = _check_gain(gain)
     model = GenCopy(m=m, width=width, origin=origin, h=h, law=law, entropy_method=entropy_method,
-                    variant=variant).fit(x)
+                    variant=variant, dither=dither).fit(x)
     return model.amplify(gain, rng=rng)
 
 
@@ -810,6 +833,7 @@ def gencopy_chunks(
     law: Any = None,
     entropy_method: str = "nn",
     copies_per_chunk: int | None = None,
+    dither: bool = False,
     rng: RNGLike = None,
 ) -> Iterator[np.ndarray]:
     """GenCopy (``variant="jitter"``) as a stream of chunks, for samples too large to hold twice.
@@ -822,7 +846,7 @@ def gencopy_chunks(
 
     Parameters
     ----------
-    x, gain, m, width, origin, h, law, entropy_method
+    x, gain, m, width, origin, h, law, entropy_method, dither
         As in :func:`gencopy`. Arguments are checked, and the width is computed, before the
         first chunk is requested.
     copies_per_chunk : int, optional
@@ -864,7 +888,8 @@ def gencopy_chunks(
     copies_per_chunk = check_int(copies_per_chunk, "copies_per_chunk", minimum=1)
     check_memory(8 * min(copies_per_chunk, gain) * xs.size, name="copies_per_chunk", value=copies_per_chunk,
                  what="one chunk (8 bytes an event)", hint="Use fewer copies per chunk.")
-    model = GenCopy(m=m, width=width, origin=origin, h=h, law=law, entropy_method=entropy_method).fit(xs)
+    model = GenCopy(m=m, width=width, origin=origin, h=h, law=law, entropy_method=entropy_method,
+                    dither=dither).fit(xs)
     gen = normalize_rng(rng)
 
     def stream() -> Iterator[np.ndarray]:
@@ -882,6 +907,7 @@ def gencopy_log(
     width: float | None = None,
     origin: float | None = None,
     entropy_method: str = "nn",
+    dither: bool = False,
     rng: RNGLike = None,
 ) -> Amplified:
     """GenCopy in log x (:class:`GenCopyLog`): ``GenCopyLog(...).fit(x).amplify(gain, rng=rng)``.
@@ -901,7 +927,7 @@ def gencopy_log(
     (20000, True, 'gencopy-log')
     """
     gain = _check_gain(gain)
-    model = GenCopyLog(m=m, width=width, origin=origin, entropy_method=entropy_method).fit(x)
+    model = GenCopyLog(m=m, width=width, origin=origin, entropy_method=entropy_method, dither=dither).fit(x)
     return model.amplify(gain, rng=rng)
 
 

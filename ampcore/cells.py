@@ -38,7 +38,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import as_points, as_real_array, check_finite, check_int, check_law, check_memory, check_positive
+from ._validation import (as_points, as_real_array, check_bin_precision, check_finite, check_int, check_law,
+                          check_memory, check_positive)
 from .information import goldilocks_width, histogram_entropy, knn_entropy
 
 __all__ = [
@@ -273,6 +274,12 @@ def cell_histogram(x: ArrayLike, width: float, *, origin: ArrayLike | None = Non
     corner = pts.min(axis=0) if origin is None else as_points(np.atleast_2d(origin), "origin")[0]
     if corner.size != pts.shape[1]:
         raise ValueError(f"`origin` must have {pts.shape[1]} coordinates; got {corner.size}.")
+    # each axis as the 1-D histogram: far from 0 or from the origin, float64 cannot place a
+    # value in its cell (every point lands in one cell, redrawn positions collapse)
+    low, high = pts.min(axis=0), pts.max(axis=0)
+    for axis in range(pts.shape[1]):
+        check_bin_precision(float(low[axis]), float(high[axis]), float(corner[axis]), width,
+                            data="x")
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = np.floor((pts - corner) / width)
     if not (np.all(np.isfinite(scaled)) and np.abs(scaled).max() < 2.0**62):

@@ -312,9 +312,10 @@ def cmd_amplify(args: argparse.Namespace) -> int:
     if x.size < 2:
         raise Failure(f"input file {args.input!r} must hold at least 2 values; got {x.size}")
     try:
-        result = amplify.gencopy(x, gain, m=m, rng=args.seed)
+        result = amplify.gencopy(x, gain, m=m, dither=args.dither, rng=args.seed)
     except (TypeError, ValueError, MemoryError) as exc:
-        raise Failure(str(exc).rstrip(".")) from exc
+        # the API's hint names its keyword; on the command line it is the option
+        raise Failure(str(exc).rstrip(".").replace("`dither=True`", "--dither")) from exc
     _write_sample(out, result.sample, inputs=[args.input], force=args.force)
     n_g = result.n_generated
     holds = bool(bound.satisfies_bound(result.n_train, n_g))
@@ -708,6 +709,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gain", "-G", type=int, required=True, metavar="G", help="gain G >= 1 (copies)")
     p.add_argument("--m", type=float, required=True, metavar="M", help="Goldilocks statistic M > 0 (sets the bin width)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: fresh entropy)")
+    p.add_argument("--dither", action="store_true",
+                   help="rounded or low-precision data: break exact ties before estimating the entropy for the width")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to write the sample (.npy, .csv or .txt)")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists (never an input, never through a link)")
     p.set_defaults(func=cmd_amplify)

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import as_points, check_int, check_positive
+from ._validation import as_points, check_int, check_memory, check_positive
 from .amplify import FittedModel
 
 __all__ = ["GAN", "GANModel"]
@@ -49,6 +49,8 @@ __all__ = ["GAN", "GANModel"]
 _BUCKET = 1024
 # Events per forward pass when sampling: bounds the memory of the hidden layers (2**16 x width).
 _SAMPLE_CHUNK = 2**16
+# Memory per training step: its random key (8 bytes), its three losses in float32 (12) and in float64 (24).
+_BYTES_PER_STEP = 44
 
 
 def _forward_numpy(layers: tuple[tuple[np.ndarray, np.ndarray], ...], z: np.ndarray, slope: float) -> np.ndarray:
@@ -108,12 +110,24 @@ class GANModel(FittedModel):
         Returns shape ``(size,)`` for a 1-D training sample, ``(size, d)`` otherwise.
         """
         size = check_int(size, "size", minimum=1)
+        each = 8 * (self.dim + 1)  # the result, and its 1-D copy
+        check_memory(size * each, name="size", value=size, what=f"{size:.3g} events ({each} bytes each)",
+                     hint="Draw it in parts (the same rng continues the stream).")
         gen = normalize_rng(rng)
         out = np.empty((size, self.dim), dtype=np.float64)
         for start in range(0, size, _SAMPLE_CHUNK):
             stop = min(start + _SAMPLE_CHUNK, size)
             z = gen.standard_normal((stop - start, self.latent))
-            out[start:stop] = _forward_numpy(self.layers, z, self.slope) * self.scale + self.shift
+            with np.errstate(over="ignore", invalid="ignore"):
+                out[start:stop] = _forward_numpy(self.layers, z, self.slope) * self.scale + self.shift
+            if not np.all(np.isfinite(out[start:stop])):
+                bad = int(np.sum(~np.isfinite(out[start:stop])))
+                raise ValueError(
+                    f"the GAN's events overflow float64 ({bad} infinite or NaN value(s) among the first {stop:,} "
+                    f"events): its training sample's scale ({float(np.max(self.scale)):.3g}) leaves no room "
+                    "for the generator's spread; rescale the training sample `x` (divide by a power of 10), "
+                    "fit again and scale the events back."
+                )
         return out[:, 0].copy() if self.dim == 1 else out
 
     def curve(self) -> dict[str, np.ndarray]:
@@ -319,7 +333,8 @@ class GAN:
             "hidden": check_int(self.hidden, "hidden", minimum=1),
             "depth": check_int(self.depth, "depth", minimum=1),
             "latent": check_int(self.latent, "latent", minimum=1),
-            "steps": check_int(self.steps, "steps", minimum=1),
+            # the trainer's scan length is a 32-bit integer in JAX
+            "steps": check_int(self.steps, "steps", minimum=1, maximum=2**31 - 1),
             "batch_size": check_int(self.batch_size, "batch_size", minimum=1),
             "learning_rate": check_positive(self.learning_rate, "learning_rate"),
             "beta1": check_positive(self.beta1, "beta1", allow_zero=True),
@@ -332,6 +347,9 @@ class GAN:
         for name in ("beta1", "beta2", "slope", "ema"):
             if not options[name] < 1:
                 raise ValueError(f"`{name}` must be < 1; got {options[name]!r}.")
+        # per step the trainer keeps a key (8 bytes) and the losses (3 float32), returned as float64
+        check_memory(options["steps"] * _BYTES_PER_STEP, name="steps", value=options["steps"],
+                     what=f"the training record of {options['steps']:.3g} steps ({_BYTES_PER_STEP} bytes each)")
         return options
 
     def fit(self, x: ArrayLike) -> GANModel:
@@ -347,8 +365,15 @@ class GAN:
         options = self._options()
         data = as_points(x, "x", min_size=2)
         n, dim = data.shape
-        shift = data.mean(axis=0)
-        scale = data.std(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            shift = data.mean(axis=0)
+            scale = data.std(axis=0)
+        if not (np.all(np.isfinite(shift)) and np.all(np.isfinite(scale))):
+            raise ValueError(
+                f"`x`'s mean or spread overflows float64 (values up to {float(np.abs(data).max()):.3g}), so "
+                "a GAN cannot be standardised on it; rescale `x` (divide by a power of 10) and scale the "
+                "events back."
+            )
         if np.any(scale <= 0):
             raise ValueError("`x` has zero spread in some dimension; a GAN cannot be standardised on it.")
         try:

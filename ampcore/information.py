@@ -36,6 +36,7 @@ from ._validation import (
     check_bin_precision,
     check_bool,
     check_choice,
+    check_entropy_method,
     check_finite,
     check_law,
     check_int,
@@ -51,6 +52,7 @@ __all__ = [
     "renyi_entropy",
     "nn_entropy",
     "knn_entropy",
+    "break_ties",
     "sample_entropy",
     "goldilocks_width",
     "bin_width",
@@ -58,8 +60,6 @@ __all__ = [
     "differential_renyi_entropy",
 ]
 
-_SCIPY_METHODS = ("vasicek", "van es", "ebrahimi", "correa", "auto")
-_ENTROPY_METHODS = ("nn", *_SCIPY_METHODS)
 _TIES = ("warn", "raise", "ignore")
 
 
@@ -264,6 +264,76 @@ def renyi_entropy(counts: ArrayLike, alpha: float, *, base: float | None = None)
     return h / _log_base(base)
 
 
+def _gaps(xs: np.ndarray, name: str = "x") -> np.ndarray:
+    """Gaps between sorted values, refusing a span float64 cannot hold (max − min overflows)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        gaps = np.diff(xs)
+    if not np.all(np.isfinite(gaps)):
+        raise ValueError(
+            f"`{name}` spans more than float64 can hold (from {float(xs[0])!r} to {float(xs[-1])!r}: the "
+            "distance overflows); rescale it (divide by a power of 10) and scale the results back."
+        )
+    return gaps
+
+
+def _refuse_ties(gaps: np.ndarray, name: str = "x", option: str = "`dither=True`") -> None:
+    n = gaps.size + 1
+    if not np.any(gaps > 0):
+        raise ValueError(f"`{name}` has all {n} values equal; its differential entropy is -inf.")
+    raise ValueError(
+        f"`{name}` has {int(np.sum(gaps == 0))} tied neighbour pair(s) (zero nearest-neighbour "
+        f"distance: rounded or low-precision data), so the nearest-neighbour entropy is -inf; pass "
+        f"{option} to break ties with a documented uniform jitter."
+    )
+
+
+def break_ties(x: ArrayLike, *, rng: RNGLike = None, name: str = "x") -> np.ndarray:
+    """`x` with exact ties broken by a uniform jitter at the data's own resolution.
+
+    Rounded measurements (to 0.01, say) and float16/float32 storage put equal values in a
+    sample of a continuous law; nearest-neighbour estimates then see zero distances. If `x` has
+    no tie it is returned unchanged (as float64). Otherwise every value is moved by an independent
+    ``Uniform(−w/2, w/2)``, with ``w`` the median non-zero gap between sorted values: the spread
+    of a value's possible true positions when it was rounded to a grid of step ``w``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Finite sample, n >= 2, not all equal.
+    rng : int, Generator or None, optional
+        Random source of the jitter.
+    name : str
+        The parameter's name in messages.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        In the order of `x`.
+
+    Notes
+    -----
+    Provenance: Standard (dithering of quantised data: adding uniform noise of one quantisation
+    step undoes the rounding in distribution, Widrow & Kollár 2008, ch. 4); the median gap as the
+    step is Reconstructed (ours).
+
+    Examples
+    --------
+    >>> x = np.round(np.random.default_rng(0).normal(size=1000), 2)
+    >>> bool(np.unique(x).size < x.size), bool(np.unique(break_ties(x, rng=1)).size == x.size)
+    (True, True)
+    """
+    xs = as_sample_1d(x, name, min_size=2)
+    gen = normalize_rng(rng)
+    gaps = _gaps(np.sort(xs), name)
+    if not np.any(gaps == 0):
+        return xs
+    positive = gaps[gaps > 0]
+    if positive.size == 0:
+        raise ValueError(f"`{name}` has all {xs.size} values equal: no resolution to break its ties at.")
+    w = float(np.median(positive))
+    return np.asarray(xs + gen.uniform(-w / 2, w / 2, size=xs.size))
+
+
 def nn_entropy(
     x: ArrayLike, *, dither: bool = False, rng: RNGLike = None, base: float | None = None
 ) -> float:
@@ -311,24 +381,19 @@ def nn_entropy(
     dither = check_bool(dither, "dither")
     gen = normalize_rng(rng)  # checked even when no tie needs it
     n = xs.size
-    gaps = np.diff(xs)
+    gaps = _gaps(xs)
     if np.any(gaps == 0):
-        positive = gaps[gaps > 0]
-        if positive.size == 0:
-            raise ValueError(f"`x` has all {n} values equal; its differential entropy is -inf.")
         if not dither:
-            raise ValueError(
-                f"`x` has {int(np.sum(gaps == 0))} tied neighbour pair(s) (zero nearest-neighbour "
-                "distance), so the nearest-neighbour entropy is -inf; pass `dither=True` to break "
-                "ties with a documented uniform jitter."
-            )
-        w = float(np.median(positive))
-        xs = np.sort(xs + gen.uniform(-w / 2, w / 2, size=n))
-        gaps = np.diff(xs)
+            _refuse_ties(gaps)
+        xs = np.sort(break_ties(xs, rng=gen))
+        gaps = _gaps(xs)
     left = np.concatenate(([np.inf], gaps))
     right = np.concatenate((gaps, [np.inf]))
     nearest = np.minimum(left, right)
-    h = float(np.euler_gamma + np.mean(np.log(2.0 * n * nearest)))
+    with np.errstate(over="ignore"):
+        h = float(np.euler_gamma + np.mean(np.log(2.0 * n * nearest)))
+    if not math.isfinite(h):  # 2 n l overflows for data near float64's largest values
+        h = float(np.euler_gamma + math.log(2.0 * n) + np.mean(np.log(nearest)))
     return h / _log_base(base)
 
 
@@ -509,7 +574,7 @@ def _sequential_column_sums(values: np.ndarray) -> np.ndarray:
     return total
 
 
-def sample_entropy(x: ArrayLike, *, method: str = "nn") -> float:
+def sample_entropy(x: ArrayLike, *, method: str = "nn", dither: bool = False, rng: RNGLike = None) -> float:
     """Differential entropy estimate of a 1-D sample, in nats.
 
     Parameters
@@ -518,23 +583,30 @@ def sample_entropy(x: ArrayLike, *, method: str = "nn") -> float:
     method : {"nn", "vasicek", "van es", "ebrahimi", "correa", "auto"}
         ``"nn"`` is :func:`nn_entropy` (the authors' choice; ties raise); the others are the
         m-spacing estimators of :func:`scipy.stats.differential_entropy`.
+    dither : bool, optional
+        Break exact ties first (:func:`break_ties`), for rounded or low-precision data.
+    rng : int, Generator or None, optional
+        Random source of the dither (used only when `dither` is true and `x` has ties).
+
     Returns
     -------
     float
     """
-    check_choice(method, "method", _ENTROPY_METHODS)
+    check_entropy_method(method, "method")
+    dither = check_bool(dither, "dither")
     if method == "nn":
-        return nn_entropy(x)
+        return nn_entropy(x, dither=dither, rng=rng)
     from scipy import stats
 
-    xs = as_sample_1d(x, "x", min_size=2)
+    xs = break_ties(x, rng=rng) if dither else as_sample_1d(x, "x", min_size=2)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # scipy warns and returns nan for too small a sample
         h = float(stats.differential_entropy(xs, method=method))
     if not math.isfinite(h):
         raise ValueError(
             f"`x` ({xs.size} values, {np.unique(xs).size} distinct) is too small or too tied for "
-            f"method={method!r}: its estimate is {h!r}. Use more values, or method='nn'."
+            f"the {method!r} entropy estimator: its estimate is {h!r}. Use more values, break the ties "
+            "(dither), or the 'nn' estimator."
         )
     return h
 
@@ -577,8 +649,13 @@ def goldilocks_width(n: ArrayLike, m: ArrayLike, h: ArrayLike) -> np.ndarray | f
     if np.any(~np.isfinite(h_arr)):
         raise ValueError(f"`h` must be a finite entropy in nats; got {h!r}.")
     n_arr, m_arr, h_arr = broadcast(n=n_arr, m=m_arr, h=h_arr)
+    return _goldilocks(n_arr, m_arr, h_arr, "`h`")
+
+
+def _goldilocks(n_arr: np.ndarray, m_arr: np.ndarray, h_arr: np.ndarray, h_source: str) -> np.ndarray | float:
+    """:func:`goldilocks_width` of checked arrays; `h_source` says where h came from (messages)."""
     log_width = h_arr - np.log(n_arr) / m_arr
-    _check_width_range(log_width, n_arr, m_arr, h_arr)
+    _check_width_range(log_width, n_arr, m_arr, h_arr, h_source)
     with np.errstate(over="ignore", under="ignore"):
         out = np.exp(h_arr) * n_arr ** (-1.0 / m_arr)
     # e^h or n^(-1/M) alone may overflow or underflow where their product does not
@@ -590,22 +667,37 @@ def goldilocks_width(n: ArrayLike, m: ArrayLike, h: ArrayLike) -> np.ndarray | f
 _LOG_TINY, _LOG_HUGE = math.log(np.finfo(np.float64).tiny), math.log(np.finfo(np.float64).max)
 
 
-def _check_width_range(log_width: np.ndarray, n: np.ndarray, m: np.ndarray, h: np.ndarray) -> None:
-    """``ln Δ = h − ln(n)/M`` must give a normal float64 width: name the M that would."""
+def _check_width_range(
+    log_width: np.ndarray, n: np.ndarray, m: np.ndarray, h: np.ndarray, h_source: str = "`h`"
+) -> None:
+    """``ln Δ = h − ln(n)/M`` must give a normal float64 width: name the M that would, or say that
+    none would (h itself is beyond float64's range) and what to change instead.
+
+    `h_source` names where h came from: ``"`h`"`` (given), or e.g. ``"the entropy estimated from
+    `x`"``, so that a message never names a parameter the caller did not pass.
+    """
     bad = ~((log_width > _LOG_TINY) & (log_width < _LOG_HUGE))
     if not np.any(bad):
         return
     i = int(np.flatnonzero(bad.ravel())[0])
     nv, mv, hv = float(n.ravel()[i]), float(m.ravel()[i]), float(h.ravel()[i])
+    given = h_source == "`h`"
+    fix = "give a smaller `h`" if given else "rescale the data (divide by a power of 10) and scale the results back"
     if log_width.ravel()[i] <= _LOG_TINY:
+        if hv <= _LOG_TINY:  # no M helps: even e^h alone is below float64's normal range
+            raise ValueError(
+                f"{h_source} is h = {hv:.4g} nats, below ln of float64's smallest normal number "
+                f"({_LOG_TINY:.4g}): the data's scale e^h is too small for any bin width, whatever `m`; "
+                + ("give a larger `h`." if given else "rescale the data (multiply by a power of 10) and scale the results back.")
+            )
         limit = math.log(nv) / (hv - _LOG_TINY)
         raise ValueError(
             f"`m` = {mv!r} is too small for n = {nv:g} and entropy h = {hv:.4g} nats: the width "
             f"e^h n^(-1/m) underflows float64 (e^{log_width.ravel()[i]:.4g}); use m >= {limit:.4g}."
         )
     raise ValueError(
-        f"the width e^h n^(-1/m) overflows float64 for n = {nv:g}, m = {mv!r} and `h` = {hv!r} nats "
-        f"(e^{log_width.ravel()[i]:.4g}); `h` must be below {_LOG_HUGE + math.log(nv) / mv:.4g}."
+        f"the width e^h n^(-1/m) overflows float64 for n = {nv:g}, m = {mv!r} and {h_source} = {hv!r} nats "
+        f"(e^{log_width.ravel()[i]:.4g}); h must be below {_LOG_HUGE + math.log(nv) / mv:.4g}: {fix}."
     )
 
 
@@ -616,6 +708,7 @@ def bin_width(
     h: float | None = None,
     law: Any = None,
     method: str = "nn",
+    dither: bool = False,
 ) -> float:
     """Goldilocks bin width for a training sample `x` at statistic `m`.
 
@@ -631,6 +724,10 @@ def bin_width(
         If given (and `h` is not), ``h = law.entropy()``; it must be finite.
     method : str
         Estimator used when neither `h` nor `law` is given; see :func:`sample_entropy`.
+    dither : bool, optional
+        Break exact ties of `x` before estimating its entropy (:func:`break_ties`), for rounded
+        or low-precision data. The jitter is drawn from a fixed seed (0), so that the width is a
+        function of the sample alone; `x` itself is not changed.
 
     Returns
     -------
@@ -646,15 +743,17 @@ def bin_width(
     """
     xs = as_sample_1d(x, "x", min_size=2)
     m = check_positive(m, "m")
+    check_entropy_method(method, "method")
+    dither = check_bool(dither, "dither")
     if h is not None and law is not None:
         raise ValueError("Give at most one of `h` and `law`; got both.")
     if h is None and law is not None:
-        h = check_law_entropy(law)
+        h, source = check_law_entropy(law), "the entropy of `law`"
     elif h is None:
-        h = sample_entropy(xs, method=method)
+        h, source = sample_entropy(xs, method=method, dither=dither, rng=0), "the entropy estimated from `x`"
     else:
-        h = check_finite(h, "h")
-    width = float(goldilocks_width(xs.size, m, float(h)))
+        h, source = check_finite(h, "h"), "`h`"
+    width = float(_goldilocks(np.asarray(float(xs.size)), np.asarray(m), np.asarray(float(h)), source))
     return check_positive(width, "width")
 
 

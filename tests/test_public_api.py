@@ -25,7 +25,8 @@ CORE = {
     # laws
     "Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference",
     # information
-    "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy", "knn_entropy", "sample_entropy",
+    "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy", "knn_entropy", "break_ties",
+    "sample_entropy",
     "goldilocks_width", "bin_width", "effective_m", "differential_renyi_entropy",
     # bound
     "information_content", "satisfies_bound", "min_generated_events", "min_gain", "generated_m", "bound_table",

@@ -112,6 +112,14 @@ def trial_key(params: Mapping[str, Any]) -> str:
     return _dumps(clean)
 
 
+def _read_only_error(exc: BaseException | None) -> bool:
+    """Whether an SQLite error means the file or its folder cannot be written."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "unable to open database file" in text
+
+
 def _alive(host: str, pid: int) -> bool:
     """Whether the claimer `pid` on `host` may still be running (another host: assume so)."""
     if host != socket.gethostname():
@@ -159,6 +167,9 @@ class ResultsStore:
         where = f"{str(self.path)!r}"
         if self.path.is_dir():
             raise StoreError(f"{where} is a folder; give the path of a results store file.")
+        self.read_only = False
+        """Whether the store was opened for reading only (a file or folder that cannot be written):
+        its finished trials are read; :meth:`add` and claiming a new trial raise :class:`StoreError`."""
         try:
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
@@ -166,9 +177,45 @@ class ResultsStore:
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self._open()
+        except StoreError as exc:
+            self._db.close()
+            if not (self.path.is_file() and self.path.stat().st_size and _read_only_error(exc.__cause__)):
+                raise
+            self._open_read_only(timeout)
         except BaseException:
             self._db.close()
             raise
+
+    def _open_read_only(self, timeout: float) -> None:
+        """Open a store that cannot be written (its file, or its folder where SQLite keeps the WAL
+        index): read-only, or, if SQLite cannot even make its shared-memory index there, as an
+        immutable file (nobody can write it either)."""
+        uri = self.path.resolve().as_uri()
+        error: Exception | None = None
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                self._db = sqlite3.connect(f"{uri}?{query}", uri=True, timeout=timeout, isolation_level=None)
+            except sqlite3.Error as exc:
+                error = exc
+                continue
+            try:
+                self._check()
+            except StoreError as exc:
+                self._db.close()
+                if not _read_only_error(exc.__cause__):
+                    raise
+                error = exc
+                continue
+            self.read_only = True
+            return
+        raise StoreError(f"cannot open the read-only results store {str(self.path)!r}: {error}") from error
+
+    def _refuse_write(self, detail: str = "") -> StoreError:
+        return StoreError(
+            f"results store {str(self.path)!r} is read-only{f' ({detail})' if detail else ''}: its finished "
+            "trials can be read, but new ones cannot be written. Make it (and its folder) writable, or "
+            "copy it to a writable place and pass that path."
+        )
 
     # ---------------------------------------------------------------------------------------------
     # opening: create (safely from many processes at once), switch to WAL, check the stamp
@@ -205,9 +252,13 @@ class ResultsStore:
 
         class _Tx:
             def __enter__(self) -> None:
+                if store.read_only:
+                    raise store._refuse_write()
                 try:
                     store._db.execute("BEGIN IMMEDIATE")
                 except sqlite3.Error as exc:
+                    if _read_only_error(exc):
+                        raise store._refuse_write(str(exc)) from exc
                     raise StoreError(f"cannot write to results store {str(store.path)!r}: {exc}") from exc
 
             def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
@@ -216,10 +267,14 @@ class ResultsStore:
                         store._db.execute("COMMIT")
                     except sqlite3.Error as error:
                         store._db.execute("ROLLBACK")
+                        if _read_only_error(error):
+                            raise store._refuse_write(str(error)) from error
                         raise StoreError(f"cannot write to results store {str(store.path)!r}: {error}") from error
                 else:
                     store._db.execute("ROLLBACK")
                     if isinstance(exc, sqlite3.Error):
+                        if _read_only_error(exc):
+                            raise store._refuse_write(str(exc)) from exc
                         raise StoreError(f"cannot write to results store {str(store.path)!r}: {exc}") from exc
 
         return _Tx()
@@ -269,10 +324,11 @@ class ResultsStore:
 
     def close(self) -> None:
         """Give up this store's claims and close the file (committed rows are already on disk)."""
-        try:
-            self._db.execute("DELETE FROM claims WHERE owner = ?", (self.owner,))
-        except sqlite3.Error:  # pragma: no cover - a read-only or vanished file: nothing to release
-            pass
+        if not self.read_only:
+            try:
+                self._db.execute("DELETE FROM claims WHERE owner = ?", (self.owner,))
+            except sqlite3.Error:  # pragma: no cover - a vanished file: nothing to release
+                pass
         self._db.close()
 
     def __len__(self) -> int:
@@ -334,6 +390,11 @@ class ResultsStore:
             died (on this machine) is taken over instead, and answered "run".
         """
         key = trial_key(params)
+        if self.read_only:
+            row = self._db.execute("SELECT record, checksum FROM trials WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return "done", self._verified(key, *row)
+            raise self._refuse_write()
         with self._transaction():
             row = self._db.execute("SELECT record, checksum FROM trials WHERE key = ?", (key,)).fetchone()
             if row is not None:
