@@ -150,7 +150,9 @@ def cell_width(x: ArrayLike, m: float, *, h: float | None = None, law: Any = Non
     if h is not None and law is not None:
         raise ValueError(f"Give at most one of `h` and `law`; got h={h!r} and law={law!r}.")
     if law is not None:
-        h = check_finite(float(law.entropy()), "law.entropy()")
+        h = float(law.entropy())
+        if not math.isfinite(h):
+            raise ValueError(f"`law` must have a finite differential entropy (its entropy()); got {h!r}.")
     elif h is not None:
         h = check_finite(h, "h")
     else:
