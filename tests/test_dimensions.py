@@ -68,6 +68,7 @@ def test_shell_study_scores():
     assert r.table().shape[0] == 2 * 5
 
 
+@pytest.mark.filterwarnings("ignore::ampcore.amplify.ConvergenceWarning")  # 50 steps: plumbing only
 def test_shell_study_with_a_gan_adds_its_rows():
     # The GAN is opt-in (gan_steps > 0): its rows join the table and its headline; without it
     # the trials carry no gan_steps value, so their streams are those of the chapter's runs.
