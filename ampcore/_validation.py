@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike
 
 __all__ = [
     "as_sample_1d",
+    "as_events",
     "as_positive_sample",
     "as_real_array",
     "reject_masked",
@@ -173,6 +174,30 @@ def as_positive_sample(x: ArrayLike, name: str = "x") -> np.ndarray:
             f"(smallest {float(xs.min())!r})."
         )
     return xs
+
+
+def as_events(x: ArrayLike) -> np.ndarray:
+    """`x` as a finite float64 array of shape (n, d), n >= 2, or a ValueError/TypeError."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - ragged input on some numpy versions
+        raise TypeError(f"`x` must be an array of real numbers; got {type(x).__name__}.") from exc
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"`x` must be an array of real numbers; got dtype {arr.dtype}.")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"`x` must be real-valued; got dtype {arr.dtype}.")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"`x` must be 1-D (n,) or 2-D (n, d); got shape {np.shape(x)}.")
+    if arr.shape[0] < 2 or arr.shape[1] < 1:
+        raise ValueError(f"`x` must hold at least 2 events of dimension >= 1; got shape {np.shape(x)}.")
+    arr = arr.astype(np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise ValueError(f"`x` must be finite; got {int(bad.sum())} NaN or infinite value(s) (first in row {row}).")
+    return arr
 
 
 def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:

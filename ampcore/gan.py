@@ -29,18 +29,17 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import check_int, check_positive
+from ._jax import use_compilation_cache
+from ._validation import as_events, check_int, check_positive
 from .amplify import ConvergenceWarning, FittedModel
 
 __all__ = ["GAN", "GANModel"]
@@ -50,30 +49,6 @@ __all__ = ["GAN", "GANModel"]
 _BUCKET = 1024
 # Events per forward pass when sampling: bounds the memory of the hidden layers (2**16 x width).
 _SAMPLE_CHUNK = 2**16
-
-
-def _as_training_array(x: ArrayLike) -> np.ndarray:
-    """`x` as a finite float64 array of shape (n, d), n >= 2, or a ValueError/TypeError."""
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # pragma: no cover - ragged input on some numpy versions
-        raise TypeError(f"`x` must be an array of real numbers; got {type(x).__name__}.") from exc
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"`x` must be an array of real numbers; got dtype {arr.dtype}.")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"`x` must be real-valued; got dtype {arr.dtype}.")
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(f"`x` must be 1-D (n,) or 2-D (n, d); got shape {np.shape(x)}.")
-    if arr.shape[0] < 2 or arr.shape[1] < 1:
-        raise ValueError(f"`x` must hold at least 2 events of dimension >= 1; got shape {np.shape(x)}.")
-    arr = arr.astype(np.float64)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        row = int(np.flatnonzero(bad.any(axis=1))[0])
-        raise ValueError(f"`x` must be finite; got {int(bad.sum())} NaN or infinite value(s) (first in row {row}).")
-    return arr
 
 
 def _forward_numpy(layers: tuple[tuple[np.ndarray, np.ndarray], ...], z: np.ndarray, slope: float) -> np.ndarray:
@@ -166,38 +141,6 @@ class GANModel(FittedModel):
                 "generator_loss": self.history[:, 1].copy(), "penalty": self.history[:, 2].copy()}
 
 
-def _cache_folder() -> Path | None:
-    """Where compiled GAN trainers are kept between processes, or None if that is switched off.
-
-    ``$AMPCORE_JAX_CACHE`` names the folder (``0``, ``off`` or an empty value switch it off);
-    by default it is ``ampcore/jax`` under ``$XDG_CACHE_HOME`` (``~/.cache``). A cached trainer is
-    the same executable JAX would compile, so results do not depend on it; it saves the
-    compilation (several seconds) in every new process, such as a study's workers.
-    """
-    value = os.environ.get("AMPCORE_JAX_CACHE")
-    if value is not None:
-        return None if value.strip().lower() in ("", "0", "off", "no", "false") else Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ampcore" / "jax"
-
-
-@functools.lru_cache(maxsize=1)
-def _use_compilation_cache() -> None:
-    """Point JAX's persistent compilation cache at :func:`_cache_folder`, unless the user set one."""
-    import jax
-
-    config: Any = jax.config  # its options are attributes made at run time
-    folder = _cache_folder()
-    if folder is None or config.jax_compilation_cache_dir:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a read-only home: compile in every process, as without the cache
-        return
-    config.update("jax_compilation_cache_dir", str(folder))
-    config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-
-
 @functools.lru_cache(maxsize=8)
 def _trainer(config: tuple[Any, ...]) -> Any:
     """The jit-compiled training run for one configuration (built once per process)."""
@@ -205,7 +148,7 @@ def _trainer(config: tuple[Any, ...]) -> Any:
     import jax.numpy as jnp
     import optax
 
-    _use_compilation_cache()
+    use_compilation_cache()
 
     latent, hidden, depth, dim, steps, batch, lr, beta1, beta2, gamma, slope, ema = config
     optimizer = optax.adam(lr, b1=beta1, b2=beta2)
@@ -403,7 +346,7 @@ class GAN:
             If JAX or optax is not installed (``pip install "ampcore[gan]"``).
         """
         options = self._options()
-        data = _as_training_array(x)
+        data = as_events(x)
         n, dim = data.shape
         shift = data.mean(axis=0)
         scale = data.std(axis=0)

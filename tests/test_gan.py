@@ -172,7 +172,7 @@ def test_bad_samples(x, error, match):
 
 
 def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
-    from ampcore.gan import _cache_folder
+    from ampcore._jax import cache_folder as _cache_folder
 
     monkeypatch.delenv("AMPCORE_JAX_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
