@@ -140,3 +140,14 @@ def test_gan_resolution_study():
     # MC of 2000 events resolves the dip (depth ~0.67 +- 0.1); > 0.3 is > 3 sd
     assert h["res_depth"]["mc"] > 0.3
     assert list(r.table().columns) == ["sample", "events", "valley depth", "depth sd"]
+
+
+def test_flow_rows_with_their_floor():
+    # the flow has a density, so its floor KL(q‖p) is computed (finite, > 0); it converges here
+    pytest.importorskip("flowjax")
+    r = generative_study(LAW, [200], [1, 4], generators=["flow", "kde"], n_qs=[5], replicates=1, reference_size=5000,
+                         workers=1)
+    flow = r.frame[r.frame["source"] == "flow"]
+    assert len(flow) == 2 and (flow["copies"] == 0).all()
+    assert np.isfinite(flow["floor_nats"]).all() and (flow["floor_nats"] > 0).all()
+    assert np.isfinite(flow["kld_nats"]).all()
