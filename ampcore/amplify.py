@@ -618,7 +618,7 @@ class MixtureModel(FittedModel):
         Whether the kept EM run met :class:`GaussianMixture`'s stopping rule (a change of the
         mean log-likelihood per event below `tol`) before `max_iter` iterations.
     n_iter : int
-        EM iterations of the kept run.
+        EM iterations of the kept run (the restart that won, then its refinement to `tol`).
     log_likelihood : float
         Mean log-likelihood per training event of the kept run (nats).
     """
@@ -648,6 +648,10 @@ class MixtureModel(FittedModel):
         return np.asarray(peak[..., 0] + np.log(np.exp(terms - peak).sum(axis=-1)), dtype=np.float64)
 
 
+# EM restarts are compared at this tolerance before the best is run on to the requested one
+_EM_SELECT_TOL = 1e-3
+
+
 @dataclass(frozen=True)
 class GaussianMixture:
     """Fit a Gaussian mixture of `components` Normals by EM (scikit-learn), then draw from it.
@@ -664,7 +668,8 @@ class GaussianMixture:
         Convergence criterion: EM stops when one iteration changes the mean log-likelihood per
         training event by less than `tol` nats (default 1e-7).
     max_iter : int
-        Most EM iterations per run (default 1500); a run that reaches it has not converged.
+        Most EM iterations per run and again for the refinement of the best run (default 1500); a
+        refinement that reaches it has not converged.
 
     Warns
     -----
@@ -678,6 +683,12 @@ class GaussianMixture:
     Dempster, Laird & Rubin 1977; :class:`sklearn.mixture.GaussianMixture`). A fit of the right
     functional form adds the model's assumption to the N events: that is where its extra
     precision on summaries comes from.
+
+    **Restarts.** The `restarts` runs from different k-means starts compete at scikit-learn's
+    default tolerance 1e-3 (the best likelihood wins), and only the winner is then run on, from
+    where it stopped, until it meets `tol` (or `max_iter` more iterations): this gives the same
+    criterion at about a quarter of the cost of running every restart to 1e-7 (measured on
+    two-component fits to Normal samples, where EM creeps for hundreds of iterations).
 
     **Why tol = 1e-7.** EM creeps: near the optimum each iteration changes the likelihood less
     and less while the parameters still move. scikit-learn's default ``tol = 1e-3`` stops a
@@ -719,11 +730,17 @@ class GaussianMixture:
         tol = check_positive(self.tol, "tol")
         max_iter = check_int(self.max_iter, "max_iter", minimum=1)
         xs = as_sample_1d(x, "x", min_size=2 * components)
+        # the restarts compete at a loose tolerance; the best is then run on to `tol` (warm start)
         em = _EM(n_components=components, n_init=restarts, random_state=seed, covariance_type="full",
-                 tol=tol, max_iter=max_iter)
+                 tol=max(tol, _EM_SELECT_TOL), max_iter=max_iter, warm_start=True)
         with warnings.catch_warnings():  # replaced by our own warning below, which names the options
             warnings.simplefilter("ignore", _SklearnConvergence)
             em.fit(xs[:, None])
+            n_iter = int(em.n_iter_)
+            if tol < _EM_SELECT_TOL:
+                em.set_params(tol=tol)
+                em.fit(xs[:, None])
+                n_iter += int(em.n_iter_)
         converged = bool(em.converged_)
         if not converged:
             warnings.warn(
@@ -740,7 +757,7 @@ class GaussianMixture:
             sds=np.sqrt(np.asarray(em.covariances_[order, 0, 0], dtype=np.float64)),
             n_train=int(xs.size),
             converged=converged,
-            n_iter=int(em.n_iter_),
+            n_iter=n_iter,
             log_likelihood=float(em.lower_bound_),
         )
 

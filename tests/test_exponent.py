@@ -19,6 +19,12 @@ from ampcore.studies.exponent import _approach_fixed, _approach_free, _gain_star
 
 NORMAL = stats.norm()
 
+# The study fits a two-component mixture to Normal samples: an over-parameterised model whose
+# likelihood is nearly flat along the split into two components, so EM can creep past its
+# 1500-iteration limit at tol 1e-7 and then says so with a ConvergenceWarning. That warning is the
+# model's honest report, not a failure of the study's plumbing tested here.
+pytestmark = pytest.mark.filterwarnings("ignore:GaussianMixture:ampcore.amplify.ConvergenceWarning")
+
 
 @pytest.fixture(scope="module")
 def reference() -> Reference:
