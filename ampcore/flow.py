@@ -239,7 +239,8 @@ class FlowModel(FittedModel):
     compiled : bool
         Whether this fit compiled the trainer (the first fit of a configuration in a process).
     options : dict
-        The :class:`Flow` options it was trained with.
+        The :class:`Flow` options it was trained with (their `seed` was not used if ``fit`` was
+        given an `rng`).
     """
 
     leaves: tuple[np.ndarray, ...] = field(repr=False)
