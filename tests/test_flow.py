@@ -109,6 +109,10 @@ def test_sampling_is_ours_chunked_and_checked(camel):
     a = model.sample(40_000, rng=9)  # more than one chunk of 2**15
     assert a.shape == (40_000,) and a.dtype == np.float64
     assert np.array_equal(a, model.sample(40_000, rng=np.random.default_rng(9)))
+    # float64 events: in float32 200,000 draws would hold some 500 exact ties (a grid of 2**24
+    # values per octave), which a nearest-neighbour divergence cannot take
+    big = model.sample(200_000, rng=3)
+    assert np.unique(big).size == big.size
     out = model.amplify(3, rng=0)
     assert out.method == "flow" and out.n_generated == 3 * N and out.gain == 3
     with pytest.raises(MemoryError, match="`size`"):
