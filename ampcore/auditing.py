@@ -66,7 +66,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
-from ._validation import check_bool, check_int, check_law, check_memory, check_positive, reject_masked
+from ._validation import as_points, check_bool, check_int, check_law, check_memory, check_positive
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -182,26 +182,10 @@ class EnsembleEstimate:
 
 
 def _as_events(x: ArrayLike, name: str) -> np.ndarray:
-    """`x` as a finite float64 array of shape (n,) or (n, d), without a copy when it is one already."""
-    x = reject_masked(x, name)
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # pragma: no cover - ragged input on some numpy versions
-        raise TypeError(f"`{name}` must be an array of real numbers; got {type(x).__name__}.") from exc
-    if arr.dtype == object or arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"`{name}` must be an array of real numbers; got dtype {arr.dtype}.")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"`{name}` must be real-valued; got dtype {arr.dtype}.")
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim not in (1, 2) or (arr.ndim == 2 and arr.shape[1] < 1):
-        raise ValueError(f"`{name}` must be 1-D (n,) or 2-D (n, d); got shape {arr.shape}.")
-    arr = np.asarray(arr, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        bad = ~np.isfinite(arr)
-        row = int(np.flatnonzero(bad.reshape(arr.shape[0], -1).any(axis=1))[0])
-        raise ValueError(f"`{name}` must be finite; got {int(bad.sum())} NaN or infinite value(s) (first in row {row}).")
-    return arr
+    """`x` through the one point validator (:func:`ampcore._validation.as_points`), as float64 of
+    shape (n,) for one-dimensional events and (n, d) otherwise."""
+    arr = as_points(x, name)
+    return arr[:, 0] if arr.shape[1] == 1 else arr
 
 
 def _rows(a: np.ndarray) -> np.ndarray:
