@@ -159,6 +159,8 @@ class Reamplification(StudyResult):
             "kNN KLD sd (nats)": g["kld_nats"].std(ddof=1).round(4),
             "D(G) law (nats)": g["dg_nats"].mean().round(4),
         })
+        law = out["D(G) law (nats)"]  # no law for the amplified branch: a dash, not NaN, for readers
+        out["D(G) law (nats)"] = law.astype(object).where(law.notna(), "—")
         return out.reset_index().rename(columns={"n_prime": "N'", "source": "trained on"})
 
     def headline(self) -> dict[str, Any]:

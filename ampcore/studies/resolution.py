@@ -422,12 +422,15 @@ class Estimates(StudyResult):
         s = s[s["gain"] == gain]
         if s.empty:
             raise ValueError(f"no rows at gain {gain}; gains: {sorted(self.frame['gain'].unique())}.")
-        return pd.DataFrame({
+        out = pd.DataFrame({
             "cut": s["cut"], "sample": s["source"], "G": s["gain"], "bias": s["fraction_bias"].round(4),
             "real error": s["fraction_sd"].round(4), "predicted": s["fraction_expected"].round(4),
             "error of N": s["fraction_train"].round(4), "naive error": s["fraction_naive"].round(4),
             "coverage": s["coverage"].round(3),
         }).sort_values(["cut"], kind="stable").reset_index(drop=True)
+        # no closed form for the KDE and the mixture: a dash, not NaN, for readers
+        out["predicted"] = out["predicted"].astype(object).where(out["predicted"].notna(), "—")
+        return out
 
     def headline(self) -> dict[str, Any]:
         """Numbers at the largest gain (and a few at the smallest), by source and by the cut's
