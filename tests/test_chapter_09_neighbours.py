@@ -91,7 +91,8 @@ def test_amplification_factor_above_one_and_first_order(records):
     h = records["notions"]
     assert h["amp_factor_near_sqrt_n"] - 4 * h["amp_factor_se_near_sqrt_n"] > 1
     assert h["amp_factor_largest"] - 4 * h["amp_factor_largest_se"] > 1
-    assert h["amp_factor_z"] < 4
+    # the prose gives the largest deviation over the six gains without another margin: |z| < 3
+    assert h["amp_factor_z"] < 3
 
 
 # --- replace versus accumulate -----------------------------------------------------------------
@@ -103,6 +104,12 @@ def test_variances_follow_their_exact_expectations(records):
     c = records["collapse"]
     assert c["generations"] == DEFAULTS["generations"] and c["chains"] == DEFAULTS["chains"]
     assert c["variance_z_max"] < 4
+    # the prose's claim ("are their exact expectations") covers the refitted Normal in both
+    # schemes and the replacing KDE: |z| < 3 each; the accumulating KDE's deviation is only
+    # reported, with what a value beyond 3 would mean
+    assert records["collapse_other_z_max"] < 3
+    others = [z for key, z in c["variance_z_last"].items() if key != "kde_accumulate"]
+    assert records["collapse_other_z_max"] == pytest.approx(max(abs(z) for z in others))
 
 
 def test_replacing_collapses_and_accumulating_does_not(records):
@@ -146,7 +153,7 @@ def test_exercise_stricter_verifier(records):
     assert k == valid_extra(100, 16, limit=0.9)
     assert gaussian_mean_success(100, 100 + k, 16) <= 0.9 < gaussian_mean_success(100, 101 + k, 16)
     assert records["ex_09_strict_ratio"] == pytest.approx(k / valid_extra(100, 16))
-    assert abs(records["ex_09_strict_z"]) < 4
+    assert abs(records["ex_09_strict_z"]) < 3  # one comparison: the book's |z| < 3
 
 
 def test_exercise_drift_of_a_replacing_chain(records):
@@ -154,5 +161,7 @@ def test_exercise_drift_of_a_replacing_chain(records):
     # over 120 chains has a relative se of about 9%: 4 se. The ratio of the n = 100 and n = 400
     # KLs (4 by the argument) has a relative se of about 16%: 4 se gives (1.4, 6.6)
     assert records["ex_09_drift_predicted"] == pytest.approx((DEFAULTS["generations"] + 1) / 400)
-    assert abs(records["ex_09_drift_z"]) < 4
+    assert abs(records["ex_09_drift_z"]) < 3  # one comparison: the book's |z| < 3
     assert 4 * (1 - 4 * 0.16) < records["ex_09_drift_ratio"] < 4 * (1 + 4 * 0.16)
+    # the ratio against 4 in standard errors of the ratio (delta method, independent chains)
+    assert abs(records["ex_09_drift_ratio_z"]) < 3

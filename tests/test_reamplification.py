@@ -457,3 +457,28 @@ class TestIntegrityStudy:
 
         with pytest.raises(ValueError, match=match):
             integrity_study(LAW, 50, **kwargs)
+
+
+def test_expected_coverage_with_a_fitted_models_efficiency():
+    from ampcore.studies import expected_coverage, expected_fraction_sd
+    from ampcore.studies.reamplification import refit_normal_efficiency
+
+    z = stats.norm.ppf(0.975)
+    # efficiency 1 is the binomial prediction; e scales the training term of every stage
+    for chain in (True, False):
+        np.testing.assert_allclose(expected_coverage(3, [1, 2, 3], draws=True, chain=chain, efficiency=1.0),
+                                   expected_coverage(3, [1, 2, 3], draws=True, chain=chain))
+    e = 0.5
+    assert expected_coverage(3, 2, draws=True, chain=False, efficiency=e) == pytest.approx(2 * stats.norm.cdf(z / np.sqrt(1 + e * 9)) - 1)
+    assert expected_coverage(3, 2, draws=True, efficiency=e) == pytest.approx(2 * stats.norm.cdf(z / np.sqrt(1 + e * (3 + 9))) - 1)
+    # a copying generator ignores it
+    assert expected_coverage(3, 2, draws=False, efficiency=e) == pytest.approx(expected_coverage(3, 2, draws=False))
+    # the refitted Normal's tail-fraction efficiency is chapter 7's delta-method ratio, squared
+    f = stats.norm.sf(1.0)
+    ratio = (expected_fraction_sd("refit_normal", n=1000, n_events=10**15, fraction=f, z=1.0)
+             / expected_fraction_sd("gencopy-jitter", n=1000, n_events=10**15, fraction=f))
+    assert refit_normal_efficiency("fraction", z=1.0) == pytest.approx(ratio**2, rel=1e-9)
+    assert refit_normal_efficiency("mean") == 1.0
+    assert 0 < refit_normal_efficiency("quantile", q=0.9) < 1
+    with pytest.raises(ValueError, match="efficiency"):
+        expected_coverage(3, 1, draws=True, efficiency=0.0)

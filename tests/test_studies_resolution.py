@@ -169,3 +169,42 @@ class TestEstimateStudy:
             estimates.significance_gain("nosuch")
         with pytest.raises(ValueError, match="no rows at gain 7"):
             estimates.table(gain=7)
+
+
+def test_estimate_study_reports_fit_convergence():
+    from scipy import stats as st
+
+    # a two-component mixture fitted to Normal data: EM's loose stopping (tol = 1e-3) stops within
+    # a few iterations, the default (1e-7) takes many more; every other generator is computed in
+    # closed form and counts as converged with 0 iterations
+    kwargs = dict(cuts=[1.0], replicates=3, seed=5)
+    tight = estimate_study(st.norm(), 300, [1], generators=["gaussian_mixture", "gencopy-jitter"], restarts=1, **kwargs)
+    loose = estimate_study(st.norm(), 300, [1], generators=["gaussian_mixture"], restarts=1, tol=1e-3, **kwargs)
+    c = tight.convergence().set_index("generator")
+    assert c.loc["gencopy-jitter", "converged"] == 3 and c.loc["gencopy-jitter", "iterations (max)"] == 0
+    assert c.loc["gaussian_mixture", "fits"] == 3
+    lc = loose.convergence().set_index("generator")
+    assert lc.loc["gaussian_mixture", "converged"] == 3
+    assert lc.loc["gaussian_mixture", "iterations (max)"] < c.loc["gaussian_mixture", "iterations (median)"]
+    # the same training samples and draws: the two studies differ only through the fitted mixture
+    a = tight.frame[tight.frame["source"] == "gaussian_mixture"]["fraction"].to_numpy()
+    assert a.shape == (3,)
+    head = tight.headline()
+    assert head["fits"]["gaussian_mixture"] == 3 and "mixture_iterations_median" in head
+
+
+def test_estimate_study_warns_once_for_fits_that_did_not_converge():
+    import warnings
+
+    from scipy import stats as st
+
+    from ampcore import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        e = estimate_study(st.norm(), 300, [1], cuts=[1.0], replicates=3, seed=5,
+                           generators=["gaussian_mixture"], restarts=1, tol=1e-12)
+    # tol = 1e-12 is out of EM's reach within 1500 iterations on these samples (deterministic seeds)
+    assert e.convergence()["converged"].iloc[0] < 3
+    ours = [w for w in caught if issubclass(w.category, ConvergenceWarning) and "estimate_study" in str(w.message)]
+    assert len(ours) == 1

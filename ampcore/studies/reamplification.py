@@ -159,6 +159,8 @@ class Reamplification(StudyResult):
             "kNN KLD sd (nats)": g["kld_nats"].std(ddof=1).round(4),
             "D(G) law (nats)": g["dg_nats"].mean().round(4),
         })
+        law = out["D(G) law (nats)"]  # no law for the amplified branch: a dash, not NaN, for readers
+        out["D(G) law (nats)"] = law.astype(object).where(law.notna(), "—")
         return out.reset_index().rename(columns={"n_prime": "N'", "source": "trained on"})
 
     def headline(self) -> dict[str, Any]:
@@ -199,7 +201,33 @@ class Reamplification(StudyResult):
             "dg_over_floor_real_top": dg_real[top] / floor_real[top],
             "knn_scale_max": float(self.frame["knn_scale"].max()),
             "width_prime_min": float(self.frame["width_prime"].min()),
+            **self._paired_z(),
         }
+
+    def _paired_z(self) -> dict[str, Any]:
+        """Paired comparisons by N', in standard errors of the mean paired difference over replicates.
+
+        ``two_stage_z`` (kNN divergence, two-stage output minus the one-stage control),
+        ``floor_amplified_z`` (exact floor of the second stage trained on amplified events minus
+        the floor of the N real events they came from) and ``dg_real_z`` (the real branch's kNN
+        divergence minus its D(G) law), each by N' and with its largest size (``*_max``). Standard
+        (the mean and standard error of paired differences); with few replicates the standard
+        error has few degrees of freedom.
+        """
+        wide = self.frame.pivot_table(index=["n_prime", "replicate"], columns="source",
+                                      values=["kld_nats", "floor_nats", "dg_nats", "floor_n_nats"], aggfunc="first")
+        diffs = {
+            "two_stage_z": wide[("kld_nats", "amplified")] - wide[("kld_nats", "one-stage")],
+            "floor_amplified_z": wide[("floor_nats", "amplified")] - wide[("floor_n_nats", "amplified")],
+            "dg_real_z": wide[("kld_nats", "real")] - wide[("dg_nats", "real")],
+        }
+        out: dict[str, Any] = {}
+        for key, diff in diffs.items():
+            g = diff.groupby(level="n_prime")
+            z = g.mean() / (g.std(ddof=1) / np.sqrt(g.count()))
+            out[key] = {str(int(n)): float(v) for n, v in z.items()}
+            out[f"{key}_max"] = float(z.abs().max())
+        return out
 
 
 def reamplification_grid(
@@ -855,7 +883,7 @@ def _smoothing(model: Any) -> float:
 
 
 def expected_coverage(
-    gain: int, stage: ArrayLike, *, draws: bool, chain: bool = True, level: float = 0.95
+    gain: int, stage: ArrayLike, *, draws: bool, chain: bool = True, level: float = 0.95, efficiency: float = 1.0
 ) -> np.ndarray:
     """Coverage of the naive interval of an unbiased estimate from stage s of re-amplification.
 
@@ -871,6 +899,11 @@ def expected_coverage(
       gives ``r = 1 + g^s``; a chain adds the noise of every intermediate stage, each of which
       trains the next, ``r = 1 + g + g² + … + g^s``.
 
+    A fitted model whose estimate uses the training events more efficiently than their binomial
+    or empirical counterpart (a refitted Normal's tail fraction, read from the fitted mean and
+    width) carries only ``e·v`` of each stage's sampling error, ``e`` = `efficiency`:
+    ``r = 1 + e g^s`` for the control and ``r = 1 + e (g + g² + … + g^s)`` for a chain.
+
     Parameters
     ----------
     gain : int
@@ -883,6 +916,11 @@ def expected_coverage(
         True for stage s trained on stage s − 1, False for the one-stage control.
     level : float
         Nominal level, in (0, 1).
+    efficiency : float, optional
+        ``e`` > 0: the variance of the generator's fitted estimate from n events over that of the
+        naive (binomial or empirical) estimate from n events; 1 (default) for GenCopy, a KDE
+        and the mean of a refitted Normal; see :func:`refit_normal_efficiency`. Only used with
+        ``draws=True``.
 
     Returns
     -------
@@ -901,6 +939,8 @@ def expected_coverage(
     [0.95, 0.742, 0.486, 0.294]
     >>> expected_coverage(3, 3, draws=True).round(3).tolist(), expected_coverage(3, 3, draws=True, chain=False).round(3).tolist()
     (0.243, 0.289)
+    >>> expected_coverage(3, 1, draws=True, chain=False, efficiency=0.658).round(3).tolist()
+    0.744
     """
     from scipy import stats
 
@@ -911,16 +951,63 @@ def expected_coverage(
     level = check_positive(level, "level")
     if level >= 1:
         raise ValueError(f"`level` must be in (0, 1); got {level!r}.")
+    e = check_positive(efficiency, "efficiency")
     s = s.astype(np.float64)
     if not draws:
         ratio = gain**s
-    elif chain:
-        ratio = s + 1 if gain == 1 else (gain ** (s + 1) - 1) / (gain - 1)
+    elif chain:  # 1 + e (g + ... + g^s)
+        ratio = 1 + e * (s if gain == 1 else (gain ** (s + 1) - gain) / (gain - 1))
     else:
-        ratio = 1 + gain**s
+        ratio = 1 + e * gain**s
     ratio = np.where(s == 0, 1.0, ratio)
     z = float(stats.norm.ppf(0.5 + level / 2))
     return np.asarray(2 * stats.norm.cdf(z / np.sqrt(ratio)) - 1)
+
+
+def refit_normal_efficiency(estimate: str, *, q: float = 0.9, z: float = 1.0) -> float:
+    """Variance of a refitted Normal's estimate over that of the naive estimate, same n events.
+
+    Parameters
+    ----------
+    estimate : {"mean", "quantile", "fraction"}
+        The mean; the q-quantile ``μ̂ + z_q σ̂`` against the empirical quantile; the tail fraction
+        ``1 − Φ((c − μ̂)/σ̂)`` against the binomial fraction.
+    q : float, optional
+        Probability of the quantile, in (0, 1).
+    z : float, optional
+        The cut of the tail fraction in standard units, ``(c − μ)/σ``.
+
+    Returns
+    -------
+    float
+        ``1`` for the mean; ``φ(z_q)² (1 + z_q²/2) / (q (1 − q))`` for the quantile;
+        ``φ(z)² (1 + z²/2) / (f (1 − f))``, ``f = 1 − Φ(z)``, for the fraction.
+
+    Notes
+    -----
+    Provenance: Standard (the delta method with ``Var μ̂ = σ²/n``, ``Var σ̂ ≈ σ²/(2n)`` and the
+    asymptotic variance ``q(1 − q)/(n φ(z_q)²)`` of an empirical quantile), valid when the law is
+    Normal. The same ratio as chapter 7's :func:`ampcore.studies.expected_fraction_sd`, squared.
+
+    Examples
+    --------
+    >>> round(refit_normal_efficiency("fraction", z=1.0), 3), refit_normal_efficiency("mean")
+    (0.658, 1.0)
+    """
+    from scipy import stats
+
+    estimate = check_choice(estimate, "estimate", list(_ESTIMATES))
+    q = check_positive(q, "q")
+    if q >= 1:
+        raise ValueError(f"`q` must be in (0, 1); got {q!r}.")
+    z = check_finite(z, "z")
+    if estimate == "mean":
+        return 1.0
+    if estimate == "quantile":
+        zq = float(stats.norm.ppf(q))
+        return float(stats.norm.pdf(zq) ** 2 * (1 + zq**2 / 2) / (q * (1 - q)))
+    f = float(stats.norm.sf(z))
+    return float(stats.norm.pdf(z) ** 2 * (1 + z**2 / 2) / (f * (1 - f)))
 
 
 @dataclass(frozen=True)
@@ -964,6 +1051,21 @@ class Integrity(StudyResult):
             float(expected_coverage(gain, int(st), draws=src != "gencopy", chain=kind != "control", level=level))
             for src, kind, st in zip(out["source"], out["kind"], out["stage"])
         ]
+        # the same per estimate, with the refitted Normal's efficiency (its estimates are read from
+        # the fitted mean and width; valid for a Normal law), and each measured coverage against
+        # it in binomial standard errors of the prediction
+        q = float(self.frame["q"].iloc[0])
+        z_cut = (float(self.frame["cut"].iloc[0]) - float(self.frame["law_mean"].iloc[0])) / float(self.frame["law_sd"].iloc[0])
+        for name in _ESTIMATES:
+            column = []
+            for src, kind, st in zip(out["source"], out["kind"], out["stage"]):
+                e = refit_normal_efficiency(name, q=q, z=z_cut) if src == "refit_normal" else 1.0
+                column.append(level if kind == "real" else float(expected_coverage(
+                    gain, int(st), draws=src != "gencopy", chain=kind != "control", level=level, efficiency=e)))
+            expected = np.asarray(column)
+            out[f"{name}_expected_coverage"] = expected
+            se = np.sqrt(expected * (1 - expected) / out["replicates"])
+            out[f"{name}_coverage_z"] = (out[f"{name}_coverage"] - expected) / se
         return out
 
     def smoothing_bias(self, source: str = "kde") -> pd.DataFrame:
@@ -1012,7 +1114,8 @@ class Integrity(StudyResult):
         return pd.DataFrame({
             "generator": s["source"], "kind": s["kind"], "stage": s["stage"], "N_G": s["n_events"],
             "cover mean": s["mean_coverage"].round(3), "cover quantile": s["quantile_coverage"].round(3),
-            "cover fraction": s["fraction_coverage"].round(3), "expected": s["expected_coverage"].round(3),
+            "cover fraction": s["fraction_coverage"].round(3), "expected": s["fraction_expected_coverage"].round(3),
+            "fraction − expected (SE)": s["fraction_coverage_z"].round(1),
             "KS reject": s["ks_reject"].round(3), "AD reject": s["ad_reject"].round(3),
         })
 
@@ -1040,6 +1143,8 @@ class Integrity(StudyResult):
         out["total_gain_last"] = out["total_gain"][str(out["stages"])]
         out["expected_coverage"] = nested("expected_coverage")
         for name in _ESTIMATES:
+            out[f"expected_coverage_{name}"] = nested(f"{name}_expected_coverage")
+            out[f"coverage_z_{name}"] = nested(f"{name}_coverage_z")
             out[f"coverage_{name}"] = nested(f"{name}_coverage")
             out[f"bias_{name}"] = nested(f"{name}_bias")
             out[f"sd_{name}"] = nested(f"{name}_sd")

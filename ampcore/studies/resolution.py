@@ -22,6 +22,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice, check_finite, check_int, check_law, check_positive
-from ..amplify import KDE, GaussianMixture, GenCopy, RefitNormal
+from ..amplify import KDE, ConvergenceWarning, GaussianMixture, GenCopy, RefitNormal
 from ..information import bin_width
 from ..laws import law_name
 from ..valley import valley_depth
@@ -175,12 +176,16 @@ a refitted Normal, a Gaussian KDE (Silverman's bandwidth), a Gaussian mixture fi
 Monte Carlo (fresh events from the law) for comparison."""
 
 
-def _estimate_sample(source: str, train: np.ndarray, size: int, trial: Trial, law: Any) -> np.ndarray:
-    """`size` events from `source` trained on `train` (MC: from the law itself)."""
+def _estimate_sample(source: str, train: np.ndarray, size: int, trial: Trial, law: Any) -> tuple[np.ndarray, bool, int]:
+    """`size` events from `source` trained on `train` (MC: from the law itself), whether the fit
+    converged and its iterations (0 for generators without an iterative fit, which count as
+    converged: GenCopy's histogram, the refitted Normal's closed-form maximum likelihood and the
+    KDE's Silverman bandwidth are computed, not searched)."""
     rng = trial.rng("estimate", source)
     if source == "mc":
-        return np.asarray(law.rvs(size=size, random_state=rng), dtype=np.float64)
+        return np.asarray(law.rvs(size=size, random_state=rng), dtype=np.float64), True, 0
     model: Any
+    converged, iterations = True, 0
     if source.startswith("gencopy"):
         model = GenCopy(width=bin_width(train, trial["m"]), variant=source.split("-", 1)[1]).fit(train)
     elif source == "refit_normal":
@@ -192,9 +197,16 @@ def _estimate_sample(source: str, train: np.ndarray, size: int, trial: Trial, la
 
         # EM's k-means start runs OpenMP threads; on one-dimensional data of this size they only
         # contend with the engine's other worker processes (10x slower on a busy 2-core machine)
-        with threadpool_limits(limits=1):
-            model = GaussianMixture(components=trial["components"]).fit(train)
-    return np.asarray(model.sample(size, rng=rng), dtype=np.float64)
+        options = {"restarts": trial.get("restarts", 3)}
+        if trial.get("tol") is not None:
+            options["tol"] = trial["tol"]
+        # a fit that stops at max_iter is recorded (``fit_converged``) and reported once for the
+        # whole study by estimate_study, not once per worker
+        with threadpool_limits(limits=1), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = GaussianMixture(components=trial["components"], **options).fit(train)
+        converged, iterations = bool(model.converged), int(model.n_iter)
+    return np.asarray(model.sample(size, rng=rng), dtype=np.float64), converged, iterations
 
 
 def _measure_estimates(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -203,7 +215,7 @@ def _measure_estimates(trial: Trial, context: Mapping[str, Any]) -> list[dict[st
     n, gains = trial.n, sorted(trial["gains"])
     # one sample of the largest size; every smaller gain uses its first G·N events (for GenCopy
     # those are G complete copies, for the others an iid sample), so gains share their draws
-    sample = _estimate_sample(trial["source"], train, gains[-1] * n, trial, law)
+    sample, converged, iterations = _estimate_sample(trial["source"], train, gains[-1] * n, trial, law)
     ends = np.array(gains) * n - 1
     means = np.cumsum(sample)[ends] / (ends + 1)
     rows = []
@@ -211,7 +223,8 @@ def _measure_estimates(trial: Trial, context: Mapping[str, Any]) -> list[dict[st
         fractions = np.cumsum(sample >= cut)[ends] / (ends + 1)
         for g, f, mean in zip(gains, fractions, means):
             rows.append({"gain": int(g), "cut": float(cut), "n_events": int(g * n), "fraction": float(f),
-                         "naive_se": math.sqrt(f * (1 - f) / (g * n)), "mean": float(mean)})
+                         "naive_se": math.sqrt(f * (1 - f) / (g * n)), "mean": float(mean),
+                         "fit_converged": converged, "fit_iterations": iterations})
     return rows
 
 
@@ -330,6 +343,8 @@ class Estimates(StudyResult):
             "mean_sd": g["mean"].std(ddof=1),
         }).reset_index()
         out["fraction_bias_se"] = out["fraction_sd"] / np.sqrt(out["replicates"])
+        out["fraction_bias_z"] = out["fraction_bias"] / out["fraction_bias_se"]
+        out["fraction_sd_se"] = out["fraction_sd"] / np.sqrt(2 * (out["replicates"] - 1))
         out["fraction_train"] = np.sqrt(out["truth"] * (1 - out["truth"]) / n)
         out["fraction_ratio"] = out["fraction_sd"] / out["fraction_naive"]
         out["coverage_se"] = np.sqrt(out["coverage"] * (1 - out["coverage"]) / out["replicates"])
@@ -338,14 +353,39 @@ class Estimates(StudyResult):
             expected_fraction_sd(src, n=n, n_events=int(ne), fraction=float(f), z=(cut - mu) / sd_law)
             for src, ne, f, cut in zip(out["source"], out["n_events"], out["truth"], out["cut"])
         ]
+        out["fraction_expected_z"] = (out["fraction_sd"] - out["fraction_expected"]) / out["fraction_sd_se"]
+        out["fraction_train_z"] = (out["fraction_sd"] - out["fraction_train"]) / out["fraction_sd_se"]
+        out["fraction_naive_z"] = (out["fraction_sd"] - out["fraction_naive"]) / out["fraction_sd_se"]
         out["mean_naive"] = sd_law / np.sqrt(out["n_events"])
         out["mean_train"] = sd_law / math.sqrt(n)
         return out
 
+    def convergence(self) -> pd.DataFrame:
+        """Per source: fits, how many met their convergence criterion, and EM's iterations.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``generator, fits, converged, iterations (median), iterations (max)``, one row per
+            source. Only the Gaussian mixture is fitted iteratively (EM stops when an iteration
+            changes the mean log-likelihood per event by less than
+            :attr:`ampcore.amplify.GaussianMixture.tol`, at most ``max_iter`` iterations); the
+            other generators are computed in closed form and count as converged with 0 iterations.
+        """
+        fits = self.frame.drop_duplicates(["replicate", "source"])
+        g = fits.groupby("source", sort=False)
+        return pd.DataFrame({
+            "generator": list(g.groups), "fits": g["replicate"].count().to_numpy(),
+            "converged": g["fit_converged"].sum().astype(int).to_numpy(),
+            "iterations (median)": g["fit_iterations"].median().to_numpy(),
+            "iterations (max)": g["fit_iterations"].max().astype(int).to_numpy(),
+        })
+
     def significance_gain(self, source: str = "gencopy-multinomial", cut: float | None = None) -> dict[str, float]:
         """How much the real error of the fraction falls from the smallest to the largest gain.
 
-        Returns the measured ratio ``sd(G_min) / sd(G_max)`` at `cut` (default the first cut) and
+        Returns the measured ratio ``sd(G_min) / sd(G_max)`` at `cut` (default the first cut),
+        ``z``: ``ln(measured/predicted)`` in conservative standard errors ``sqrt(1/(R − 1))``, and
         the prediction of the decomposition ``f(1-f)/N + v/N_G``: ``v = f(1-f)`` for a generator
         that draws at random (``sqrt((1 + 1/G_min) / (1 + 1/G_max))``), ``v = 0`` for GenCopy's
         jitter variant, whose copies keep the training histogram (ratio 1). Reconstructed.
@@ -358,7 +398,13 @@ class Estimates(StudyResult):
                              f"cuts: {sorted(s['cut'].unique())}.")
         g1, g2 = int(part.index.min()), int(part.index.max())
         predicted = 1.0 if source == "gencopy-jitter" else math.sqrt((1 + 1 / g1) / (1 + 1 / g2))
-        return {"measured": float(part[g1] / part[g2]), "predicted": predicted, "g_min": g1, "g_max": g2}
+        measured = float(part[g1] / part[g2])
+        replicates = int(s["replicates"].min())
+        # each sd has relative standard error 1/sqrt(2(R-1)); treating the two as independent
+        # (they share training samples, so the true error of the ratio is smaller) gives a
+        # conservative standard error sqrt(1/(R-1)) of ln(ratio) (Standard, for Normal estimates)
+        z = math.log(measured / predicted) * math.sqrt(replicates - 1)
+        return {"measured": measured, "predicted": predicted, "z": z, "g_min": g1, "g_max": g2}
 
     def significance_table(self) -> pd.DataFrame:
         """:meth:`significance_gain` for every GenCopy variant in the study, at each cut."""
@@ -366,7 +412,8 @@ class Estimates(StudyResult):
         rows = [{"sample": s, "cut": c, **self.significance_gain(s, c)}
                 for c in self.frame["cut"].unique() for s in sources]
         out = pd.DataFrame(rows)
-        return out.rename(columns={"measured": "error ratio G_min/G_max", "predicted": "decomposition predicts"}).round(3)
+        return out.rename(columns={"measured": "error ratio G_min/G_max", "predicted": "decomposition predicts",
+                                   "z": "difference (SE)"}).round(3)
 
     def table(self, gain: int | None = None) -> pd.DataFrame:
         """At one gain (default the largest): bias, real error, naive error and coverage per cut and source."""
@@ -375,12 +422,15 @@ class Estimates(StudyResult):
         s = s[s["gain"] == gain]
         if s.empty:
             raise ValueError(f"no rows at gain {gain}; gains: {sorted(self.frame['gain'].unique())}.")
-        return pd.DataFrame({
+        out = pd.DataFrame({
             "cut": s["cut"], "sample": s["source"], "G": s["gain"], "bias": s["fraction_bias"].round(4),
             "real error": s["fraction_sd"].round(4), "predicted": s["fraction_expected"].round(4),
             "error of N": s["fraction_train"].round(4), "naive error": s["fraction_naive"].round(4),
             "coverage": s["coverage"].round(3),
         }).sort_values(["cut"], kind="stable").reset_index(drop=True)
+        # no closed form for the KDE and the mixture: a dash, not NaN, for readers
+        out["predicted"] = out["predicted"].astype(object).where(out["predicted"].notna(), "—")
+        return out
 
     def headline(self) -> dict[str, Any]:
         """Numbers at the largest gain (and a few at the smallest), by source and by the cut's
@@ -405,6 +455,9 @@ class Estimates(StudyResult):
             "fraction_train": {position[float(c)]: float(v) for c, v in per_cut["fraction_train"].first().items()},
             "fraction_sd": at(top, "fraction_sd"), "fraction_sd_g1": at(low, "fraction_sd"),
             "fraction_bias": at(top, "fraction_bias"), "fraction_bias_se": at(top, "fraction_bias_se"),
+            "fraction_bias_z": at(top, "fraction_bias_z"), "fraction_sd_se": at(top, "fraction_sd_se"),
+            "fraction_expected_z": at(top, "fraction_expected_z"), "fraction_train_z": at(top, "fraction_train_z"),
+            "fraction_naive_z": at(top, "fraction_naive_z"),
             "fraction_naive": at(top, "fraction_naive"), "fraction_ratio": at(top, "fraction_ratio"),
             "fraction_expected": at(top, "fraction_expected"),
             "coverage": at(top, "coverage"), "coverage_g1": at(low, "coverage"),
@@ -419,12 +472,20 @@ class Estimates(StudyResult):
                                 for src, by_cut in out["fraction_sd"].items()}
         out["bias_over_sd"] = {src: {c: abs(v) / out["fraction_sd"][src][c] for c, v in by_cut.items()}
                                for src, by_cut in out["fraction_bias"].items()}
+        fits = self.convergence().set_index("generator")
+        out["fits_converged"] = {str(src): int(row["converged"]) for src, row in fits.iterrows()}
+        out["fits"] = {str(src): int(row["fits"]) for src, row in fits.iterrows()}
+        if "gaussian_mixture" in fits.index:
+            out["mixture_iterations_median"] = float(fits.loc["gaussian_mixture", "iterations (median)"])
+            out["mixture_iterations_max"] = int(fits.loc["gaussian_mixture", "iterations (max)"])
         sources = set(s["source"])
         if "gencopy-multinomial" in sources and s["gain"].nunique() > 1:
             gain = self.significance_gain()
             out["multinomial_gain"], out["multinomial_predicted"] = gain["measured"], gain["predicted"]
+            out["multinomial_gain_z"] = gain["z"]
         if "gencopy-jitter" in sources and s["gain"].nunique() > 1:
-            out["jitter_gain"] = self.significance_gain("gencopy-jitter")["measured"]
+            jitter = self.significance_gain("gencopy-jitter")
+            out["jitter_gain"], out["jitter_gain_z"] = jitter["measured"], jitter["z"]
         return out
 
 
@@ -437,6 +498,8 @@ def estimate_study(
     generators: Sequence[str] = ESTIMATE_GENERATORS,
     m: float = 2.5,
     components: int = 2,
+    restarts: int = 3,
+    tol: float | None = None,
     level: float = 0.95,
     replicates: int = 200,
     seed: int = DEFAULT_SEED,
@@ -464,6 +527,13 @@ def estimate_study(
         Goldilocks statistic for GenCopy's Δ.
     components : int, optional
         Components of the Gaussian mixture.
+    restarts : int, optional
+        EM runs per mixture fit (:class:`ampcore.amplify.GaussianMixture`; the best likelihood is
+        kept).
+    tol : float, optional
+        EM's stopping tolerance on the change of the mean log-likelihood per event; default that
+        of :class:`ampcore.amplify.GaussianMixture` (1e-7). Give scikit-learn's 1e-3 to see what a
+        loosely stopped fit does.
     level : float, optional
         Level of the naive interval whose coverage :meth:`Estimates.spread` reports.
     replicates : int, optional
@@ -478,6 +548,13 @@ def estimate_study(
     Returns
     -------
     Estimates
+
+    Warns
+    -----
+    ConvergenceWarning
+        Once, when any Gaussian-mixture fit stopped at its ``max_iter`` before meeting `tol`
+        (:class:`ampcore.amplify.ConvergenceWarning`); the fits are kept and
+        :meth:`Estimates.convergence` counts them.
 
     Notes
     -----
@@ -502,9 +579,13 @@ def estimate_study(
     if level >= 1:
         raise ValueError(f"`level` must be in (0, 1); got {level!r}.")
     components = check_int(components, "components", minimum=1)
+    restarts = check_int(restarts, "restarts", minimum=1)
+    options: dict[str, Any] = {"restarts": restarts}
+    if tol is not None:
+        options["tol"] = check_positive(tol, "tol")
     label = name or law_name(law)
     trials = grid(law=label, n=n, replicates=replicates, seed=seed, source=chosen, gains=tuple(_gains(gains)),
-                  cuts=tuple(cut_list), m=check_positive(m, "m"), components=components)
+                  cuts=tuple(cut_list), m=check_positive(m, "m"), components=components, **options)
     cost = {"gaussian_mixture": 4.0, "kde": 2.0}
     rows = run_trials(_measure_estimates, trials, context={"laws": {label: law}},
                       cost=lambda t: cost.get(t["source"], 1.0), desc="estimates", **engine)
@@ -512,4 +593,9 @@ def estimate_study(
     frame["truth"] = 1.0 - np.asarray(law.cdf(frame["cut"].to_numpy()), dtype=np.float64)
     frame["law_mean"], frame["law_sd"], frame["level"] = float(law.mean()), float(law.std()), level
     frame["law_is_normal"] = getattr(getattr(law, "dist", None), "name", None) == "norm"
+    fits = frame.drop_duplicates(["replicate", "source"])
+    failed = int((~fits["fit_converged"].astype(bool)).sum())
+    if failed:
+        warnings.warn(f"estimate_study: {failed} of {len(fits)} fits did not meet their convergence criterion "
+                      "(see Estimates.convergence()); they are kept in the study.", ConvergenceWarning, stacklevel=2)
     return Estimates(frame)
