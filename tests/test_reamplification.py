@@ -50,9 +50,10 @@ class TestReamplificationGrid:
         # the control is drawn from the N-event histogram: its floor is the first-stage floor
         assert (control["floor_nats"] == control["floor_n_nats"]).all()
         assert (control["width_prime"] == control["width"]).all()
-        # D(G) = bias + noise (1 - 1/G) at the gain of the stage that made the sample
+        # D(G) = floor - noise/G (the gain law with the stage's exact floor) at the gain of the
+        # stage that made the sample
         for row in r.frame[r.frame["source"] != "amplified"].itertuples():
-            assert row.dg_nats == pytest.approx(row.bias_nats + row.noise_nats * (1 - 1 / row.stage_gain))
+            assert row.dg_nats == pytest.approx(row.floor_nats - row.noise_nats / row.stage_gain, rel=1e-12)
         real = r.select(source="real").iloc[0]
         x = Trial.make(law="norm", n=300, replicate=int(real["replicate"]), seed=7).rng(2)
         sample = LAW.rvs(size=1200, random_state=x)

@@ -36,7 +36,7 @@ from .._validation import as_sample_1d, check_choice, check_finite, check_int, c
 from ..amplify import KDE, GaussianMixture, GenCopy, KDEModel, RefitNormal, kde_bandwidth, reamplify
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence, normal_kl
-from ..floor import fisher_information, floor_terms
+from ..floor import fisher_information, floor_terms, kld_gain_law
 from ..laws import Reference, law_name
 from .engine import DEFAULT_SEED, Trial, grid, run_trials, trial_threads
 from .results import StudyResult, check_list
@@ -122,8 +122,11 @@ def _measure_reamplification(trial: Trial, context: Mapping[str, Any]) -> list[d
         **_dg_terms(train, first, fisher),
     })
     for row in rows:
-        # D(G) ≈ bias + noise·(1 − 1/G) at the gain G of the stage that made the sample
-        row["dg_nats"] = row["bias_nats"] + row["noise_nats"] * (1 - 1 / row["stage_gain"])
+        # the gain law D(G) = floor − noise/G (kld_gain_law, with the stage's exact floor) at the
+        # gain G of the stage that made the sample
+        known = math.isfinite(row["noise_nats"])  # NaN for the amplified branch (no law there)
+        row["dg_nats"] = (float(kld_gain_law(row["stage_gain"], noise=row["noise_nats"], floor=row["floor_nats"]))
+                          if known else math.nan)
     return rows
 
 
@@ -139,7 +142,7 @@ class Reamplification(StudyResult):
     histogram the sample was drawn from (Δ' for the second stages, Δ of the N events for the
     control), ``floor_n_nats`` the floor of the N real events; ``knn_scale`` the median distance
     from a generated event to its k-th neighbour in the reference; ``dg_nats`` the D(G) law
-    ``bias + noise·(1 − 1/G)`` at the gain of the last stage (NaN for the amplified branch, whose
+    ``floor − noise/G`` (:func:`ampcore.floor.kld_gain_law`) at the gain of the last stage (NaN for the amplified branch, whose
     training events are not iid).
     """
 
