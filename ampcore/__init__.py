@@ -20,6 +20,8 @@ imports only go downward (core ← studies ← book ← cli):
   - :mod:`ampcore.sampleamp` — sample amplification (Axelrod et al.): m points out of n, and the
     best test against them;
   - :mod:`ampcore.gan` — a small GAN trained with JAX and optax (imported only when trained);
+  - :mod:`ampcore.flow` — a normalising flow (rational-quadratic spline MAF, flowjax; imported
+    only when trained);
   - :mod:`ampcore.auditing` — :func:`audit`, one call that audits a generated sample against its training sample;
 
 * :mod:`ampcore.studies` — one engine (trials, value-keyed seeds, executors, a resumable store)
@@ -84,6 +86,7 @@ for _module, _names in {
         "gaussian_mean_success", "valid_extra", "asymptotic_valid_scale",
     ],
     "gan": ["GAN", "GANModel"],
+    "flow": ["Flow", "FlowModel"],
     "auditing": ["Audit", "audit"],
 }.items():
     for _name in _names:
@@ -92,7 +95,7 @@ del _module, _names, _name
 
 _MODULES = ("laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
             "envelope",
-            "gan", "auditing", "studies", "book", "cli", "sampleamp")
+            "gan", "flow", "auditing", "studies", "book", "cli", "sampleamp")
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -206,6 +209,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         sample_entropy,
     )
     from .auditing import Audit, audit
+    from .flow import Flow, FlowModel
     from .gan import GAN, GANModel
     from .laws import (
         CamelBack,

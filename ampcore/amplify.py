@@ -480,6 +480,10 @@ def kde_bandwidth(x: ArrayLike, rule: str | float = "silverman") -> float:
     -----
     Provenance: Standard (Silverman 1986, eq. 3.31; Scott 1992).
 
+    Convergence: both rules are closed-form functions of the sample's spread and size; no
+    optimiser runs, so there is nothing to converge and no convergence flag to report (unlike a
+    cross-validated bandwidth, which is not offered here).
+
     Examples
     --------
     >>> round(kde_bandwidth(np.random.default_rng(0).normal(size=2000)), 3)
@@ -550,7 +554,8 @@ class KDE:
     Notes
     -----
     Provenance: Standard (Silverman 1986, eq. 3.31; Scott 1992). Each generation of a chain adds
-    ``bandwidth²`` to the variance, which is why a KDE chain spreads out.
+    ``bandwidth²`` to the variance, which is why a KDE chain spreads out. The bandwidth is a
+    closed-form rule, not a search, so there is no fit to converge (:func:`kde_bandwidth`).
     """
 
     bandwidth: str | float = "silverman"
@@ -1063,7 +1068,8 @@ def reamplify(
 
 
 # --------------------------------------------------------------------------------------------------
-# the GAN (ampcore.gan), registered lazily: JAX is imported only when one is trained
+# the GAN (ampcore.gan) and the normalising flow (ampcore.flow), registered lazily: JAX is
+# imported only when one is trained
 
 
 def _gan(**options: Any) -> Any:
@@ -1074,6 +1080,16 @@ def _gan(**options: Any) -> Any:
 
 
 AMPLIFIERS["gan"] = _gan
+
+
+def _flow(**options: Any) -> Any:
+    """``ampcore.flow.Flow(**options)``, imported on first use (see :class:`ampcore.flow.Flow`)."""
+    from .flow import Flow
+
+    return Flow(**options)
+
+
+AMPLIFIERS["flow"] = _flow
 
 
 
@@ -1212,6 +1228,7 @@ class KDECells:
     Notes
     -----
     Provenance: Standard (Scott 1992, §6.3; the default of :class:`scipy.stats.gaussian_kde`).
+    The bandwidth is a closed-form rule, so there is no fit to converge.
 
     Examples
     --------

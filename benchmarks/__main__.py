@@ -17,7 +17,7 @@ import pandas as pd
 from . import RESULTS, write_results
 
 GOALS = ("kld_speed", "kld_memory", "reference_reuse", "gencopy_stream", "bound_scale", "grid_scaling",
-         "kld_dims", "cli_startup", "audit_scale")
+         "kld_dims", "cli_startup", "audit_scale", "flow_fit")
 
 
 def summary() -> None:

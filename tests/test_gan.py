@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ampcore.amplify import AMPLIFIERS, generate
-from ampcore.gan import GAN, GANModel
+from ampcore.amplify import AMPLIFIERS, ConvergenceWarning, generate
+from ampcore.gan import GAN, GANModel, _game_converged
 from ampcore.laws import CamelBack
 
 pytest.importorskip("jax", reason="the GAN needs the [gan] extra (jax, optax)")
+
+# short training runs below are deliberate (shapes, options, caching): they do not converge
+SHORT = pytest.mark.filterwarnings("ignore::ampcore.amplify.ConvergenceWarning")
 
 LAW = CamelBack()
 
@@ -69,6 +72,36 @@ def test_training_curve_converges_to_the_balanced_game(trained):
     assert np.all(np.isfinite(model.history))
 
 
+def test_the_default_fit_has_converged(trained):
+    # the fixture's fit at the defaults (4000 steps, windows of 500) meets the stated criterion
+    _, model = trained
+    assert model.converged and model.drift < 0.01 and model.gap < 0.01
+
+
+def test_a_short_run_has_not_converged_and_warns():
+    # 1000 steps in windows of 500: the first window still holds the opening transient, so the
+    # mean losses move by ~0.03 between the windows (three times the tolerance)
+    x = LAW.rvs(size=200, random_state=np.random.default_rng(0))
+    with pytest.warns(ConvergenceWarning, match=r"drift=.*criterion: over the last window=500 steps"):
+        model = GAN(steps=1000, seed=1).fit(x)
+    assert not model.converged and model.drift > 0.01
+    with pytest.warns(ConvergenceWarning, match="fewer than two windows"):  # the same trainer, judged on 600
+        assert not GAN(steps=1000, window=600, seed=1).fit(x).converged
+
+
+def test_the_criterion_on_made_up_curves():
+    balanced = np.tile([2 * np.log(2), np.log(2), 0.0], (1000, 1))
+    assert _game_converged(balanced, 500, 0.01) == (True, 0.0, pytest.approx(0.0, abs=1e-12))  # rounding of a mean of 500 copies
+    drifting = balanced.copy()
+    drifting[:500, 0] += 0.02  # the window before differs by 0.02 > 0.01
+    assert _game_converged(drifting, 500, 0.01)[:2] == (False, pytest.approx(0.02))
+    won = balanced.copy()
+    won[:, 0] = 0.5  # a stable game the critic has won: no drift, but far from 2 ln 2
+    converged, drift, gap = _game_converged(won, 500, 0.01)
+    assert not converged and drift == 0 and gap == pytest.approx(2 * np.log(2) - 0.5)
+    assert _game_converged(balanced[:999], 500, 0.01)[0] is False  # fewer than two windows
+
+
 def test_sampling_is_ours_and_chunked(trained):
     _, model = trained
     a = model.sample(70_000, rng=9)  # more than one chunk of 2**16
@@ -80,6 +113,7 @@ def test_sampling_is_ours_and_chunked(trained):
     assert out.method == "gan" and out.n_generated == 3000 and out.gain == 3
 
 
+@SHORT
 def test_registered_lazily_and_generate_by_name():
     assert "gan" in AMPLIFIERS
     assert AMPLIFIERS["gan"](steps=10).name == "gan"
@@ -95,6 +129,7 @@ def test_import_does_not_load_jax():
     assert proc.stdout.strip() == "False"
 
 
+@SHORT
 def test_d_dimensional_input():
     rng = np.random.default_rng(2)
     x = np.column_stack([LAW.rvs(size=300, random_state=rng), rng.normal(size=300)])
@@ -111,6 +146,8 @@ def test_d_dimensional_input():
         ({"beta1": 1.0}, ValueError, "`beta1` must be < 1"),
         ({"ema": 1.0}, ValueError, "`ema` must be < 1"),
         ({"seed": -1}, ValueError, "`seed`"),
+        ({"window": 0}, ValueError, "`window`"),
+        ({"tolerance": 0.0}, ValueError, "`tolerance`"),
     ],
 )
 def test_bad_options_name_the_option(options, error, match):
@@ -118,6 +155,7 @@ def test_bad_options_name_the_option(options, error, match):
         GAN(**options).fit(np.arange(10.0))
 
 
+@SHORT
 @pytest.mark.parametrize(
     ("x", "error", "match"),
     [
@@ -134,7 +172,7 @@ def test_bad_samples(x, error, match):
 
 
 def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
-    from ampcore.gan import _cache_folder
+    from ampcore._jax import cache_folder as _cache_folder
 
     monkeypatch.delenv("AMPCORE_JAX_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -146,6 +184,7 @@ def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
         assert _cache_folder() is None
 
 
+@SHORT
 def test_a_cached_trainer_gives_the_same_generator(tmp_path):
     # Two fresh processes train the same GAN: the first compiles and fills the cache, the second
     # loads the trainer from it. The generators must be bitwise the same (the cache holds the

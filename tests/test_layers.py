@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ampcore"
-SHARED_PRIVATE = {"ampcore._rng", "ampcore._validation", "ampcore._knn", "ampcore._output"}
+SHARED_PRIVATE = {"ampcore._rng", "ampcore._validation", "ampcore._knn", "ampcore._output", "ampcore._jax"}
 
 
 @dataclass(frozen=True)

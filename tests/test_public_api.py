@@ -55,6 +55,8 @@ CORE = {
     "valid_extra", "asymptotic_valid_scale",
     # laws (chapter 8), gan, audit
     "CamelBack", "GAN", "GANModel", "Audit", "audit",
+    # the normalising flow
+    "Flow", "FlowModel",
     # d dimensions (chapter 10): laws, cells, amplifiers
     "Shell", "Ring", "GaussianND", "sphere_log_area",
     "CellHistogram", "as_points", "goldilocks_cell_width", "cell_width", "cell_histogram", "effective_m_cells",
@@ -114,7 +116,7 @@ LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDI
 
 # every module of the package, by layer
 CORE_MODULES = ["laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
-                "envelope", "sampleamp", "gan", "auditing"]
+                "envelope", "sampleamp", "gan", "flow", "auditing"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
 

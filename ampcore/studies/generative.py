@@ -39,7 +39,7 @@ import pandas as pd
 
 from .._validation import check_choice, check_int, check_law, check_positive
 from ..ampfactor import equivalent_events, quantile_edges, quantile_mse
-from ..amplify import KDE, FittedModel, GaussianMixture, GenCopy, KDEModel, MixtureModel, NormalModel, RefitNormal
+from ..amplify import KDE, FittedModel, GaussianMixture, GenCopy, NormalModel, RefitNormal
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence
 from ..information import bin_width, effective_m
@@ -59,13 +59,14 @@ __all__ = [
     "gan_audit_sample",
 ]
 
-GENERATORS = ("gan", "gaussian_mixture", "kde", "gencopy", "refit_normal")
-"""The generators a study can compare: the GAN, a two-Gaussian EM fit, a Gaussian KDE, GenCopy and
-a refitted Normal (a model of the wrong form for a camel back)."""
+GENERATORS = ("gan", "gaussian_mixture", "kde", "gencopy", "refit_normal", "flow")
+"""The generators a study can compare: the GAN, a two-Gaussian EM fit, a Gaussian KDE, GenCopy,
+a refitted Normal (a model of the wrong form for a camel back) and a normalising flow
+(:class:`ampcore.flow.Flow` at its defaults)."""
 
 _BASELINES = ("mc", "training")  # an MC sample of the same size; the N training events themselves
 _LABELS = {"gan": "GAN", "gaussian_mixture": "mixture fit", "kde": "KDE", "gencopy": "GenCopy",
-           "refit_normal": "one Normal", "mc": "MC, same size", "training": "training sample"}
+           "refit_normal": "one Normal", "flow": "flow", "mc": "MC, same size", "training": "training sample"}
 
 
 def _seed_of(trial: Trial, stream: str) -> int:
@@ -91,6 +92,10 @@ def _fit(name: str, train: np.ndarray, width: float, origin: float, trial: Trial
         return GenCopy(width=width, origin=origin).fit(train)
     if name == "refit_normal":
         return RefitNormal().fit(train)
+    if name == "flow":
+        from ..flow import Flow
+
+        return Flow(seed=_seed_of(trial, "flow")).fit(train)
     raise ValueError(f"unknown generator {name!r}")  # pragma: no cover - checked by the study
 
 
@@ -107,23 +112,24 @@ def _smooth_kl(logq: Any, law: Any, low: float, high: float, points: int = 20001
 
 
 def _floor(name: str, model: FittedModel, train: np.ndarray, width: float, origin: float, law: Any) -> float:
-    """The exact KL(q‖p) of the generator's own law q (its KLD as N_G → ∞); NaN for a GAN."""
+    """The KL(q‖p) of the generator's own law q (its KLD as N_G → ∞) by quadrature; NaN for a GAN."""
     if name == "gencopy":
         return float(histogram_kl(train, width, origin=origin, law=law))
     if isinstance(model, NormalModel):
         return _smooth_kl(lambda t: -0.5 * ((t - model.mean) / model.sd) ** 2 - math.log(model.sd * math.sqrt(2 * math.pi)),
                           law, model.mean - 12 * model.sd, model.mean + 12 * model.sd)
-    if isinstance(model, (MixtureModel, KDEModel)):
+    logpdf = getattr(model, "logpdf", None)  # the mixture, the KDE and the flow have a density; the GAN not
+    if logpdf is not None:
         spread = float(np.std(train))
         low, high = float(train.min()) - 8 * spread, float(train.max()) + 8 * spread
-        return _smooth_kl(model.logpdf, law, low, high)
+        return _smooth_kl(logpdf, law, low, high)
     return math.nan
 
 
 def _measure_generative(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One (training sample, generator): fit once, sample the largest N_G, score every prefix.
 
-    Streams: 0 the training sample; "gan"/"em" the generator's own seed; "sample" the generated
+    Streams: 0 the training sample; "gan"/"em"/"flow" the generator's own seed; "sample" the generated
     events; "mc" the MC baseline. The sample at gain G is the first G·N events of one sample of
     the largest size (for GenCopy: its first G copies), so the gains share their draws.
     """
