@@ -839,7 +839,9 @@ class EnsembleCheck(StudyResult):
             r = len(part)
             b = float(part["bins"].iloc[0])
             n = float(part["n"].iloc[0])
-            ens, ens_se = float(part["ensemble_gain"].mean()), float(part["ensemble_gain"].std(ddof=1) / math.sqrt(r))
+            values = part["ensemble_gain"].to_numpy(float)  # inf when a bin's variance is below the members' noise
+            with np.errstate(invalid="ignore"):
+                ens, ens_se = float(values.mean()), float(values.std(ddof=1) / math.sqrt(r))
             q, q_sd = float(part["qmse_truth"].mean()), float(part["qmse_truth"].std(ddof=1))
             truth = (1 - 1 / b) / (b * n * q)
             truth_se = truth * q_sd / q / math.sqrt(r)
