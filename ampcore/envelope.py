@@ -75,13 +75,82 @@ class _Family:
     def theta(self) -> np.ndarray:
         return np.array([self.values[i] for i in self.fitted], dtype=np.float64)
 
+    @property
+    def name(self) -> str:
+        return str(self.dist.name)
+
+    def only(self, i: int) -> _Family:
+        """The same family with only parameter `i` fitted."""
+        return _Family(self.dist, self.names, self.values, (i,))
+
+
+@dataclass(frozen=True)
+class _MixtureFamily:
+    """A mixture of c Normals (:class:`ampcore.laws.CamelBack`, :class:`ampcore.laws.TwoPeaks`) as a
+    family of ``3c − 1`` parameters: the weights ``w1 … w(c−1)`` (the last is ``1 − Σ``), the means
+    ``mu1 … muc`` and the standard deviations ``sd1 … sdc`` — what a c-component Gaussian mixture
+    fitted by EM estimates."""
+
+    components: int
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+    fitted: tuple[int, ...]
+    name: str = "normal mixture"
+
+    def full(self, theta: np.ndarray) -> list[float]:
+        out = list(self.values)
+        for i, value in zip(self.fitted, theta):
+            out[i] = float(value)
+        return out
+
+    def call(self, method: str, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """``cdf``, ``logpdf`` or ``ppf`` (bisection on the cdf) of the mixture at θ (Standard)."""
+        from scipy import special
+
+        c = self.components
+        values = np.array(self.full(theta))
+        weights = np.append(values[: c - 1], 1.0 - values[: c - 1].sum())
+        means, sds = values[c - 1: 2 * c - 1], values[2 * c - 1:]
+
+        def cdf(e: np.ndarray) -> np.ndarray:
+            return np.asarray((weights * special.ndtr((e[..., None] - means) / sds)).sum(axis=-1))
+
+        with np.errstate(all="ignore"):
+            if method == "cdf":
+                return cdf(np.asarray(x, dtype=np.float64))
+            if method == "logpdf":
+                z = (np.asarray(x, dtype=np.float64)[..., None] - means) / sds
+                terms = np.log(weights) - 0.5 * z**2 - np.log(sds * math.sqrt(2 * math.pi))
+                return np.asarray(special.logsumexp(terms, axis=-1), dtype=np.float64)
+            q = np.asarray(x, dtype=np.float64)  # ppf, for 0 < q < 1
+            lo = np.full(q.shape, float(means.min()) - 40 * float(sds.max()))
+            hi = np.full(q.shape, float(means.max()) + 40 * float(sds.max()))
+            for _ in range(200):
+                mid = 0.5 * (lo + hi)
+                below = cdf(mid) < q
+                lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+                if np.all(hi - lo <= 1e-14 * np.maximum(1.0, np.abs(mid))):
+                    break
+            return np.asarray(0.5 * (lo + hi))
+
+    @property
+    def theta(self) -> np.ndarray:
+        return np.array([self.values[i] for i in self.fitted], dtype=np.float64)
+
+    def only(self, i: int) -> _MixtureFamily:
+        """The same family with only parameter `i` fitted."""
+        return _MixtureFamily(self.components, self.names, self.values, (i,))
+
 
 def law_parameters(law: Any) -> dict[str, float]:
     """The parameters of a frozen ``scipy.stats`` law by name: its shapes, then ``loc`` and ``scale``.
 
+    For a mixture of c Normals (:class:`ampcore.laws.CamelBack`, :class:`ampcore.laws.TwoPeaks`):
+    the weights ``w1 … w(c−1)``, the means ``mu1 … muc`` and the standard deviations ``sd1 … sdc``.
+
     Parameters
     ----------
-    law : frozen scipy.stats distribution, or :class:`ampcore.LogLaw` of one
+    law : frozen scipy.stats distribution, :class:`ampcore.LogLaw` of one, or a mixture of Normals
         For a ``LogLaw`` the parameters are those of the law of X.
 
     Returns
@@ -93,23 +162,45 @@ def law_parameters(law: Any) -> dict[str, float]:
     >>> from scipy import stats
     >>> law_parameters(stats.lognorm(0.5, scale=2.0))
     {'s': 0.5, 'loc': 0.0, 'scale': 2.0}
+    >>> from ampcore.laws import CamelBack
+    >>> law_parameters(CamelBack())
+    {'w1': 0.5, 'mu1': -2.0, 'mu2': 2.0, 'sd1': 1.0, 'sd2': 1.0}
     """
     family = _family(law, None)
     return dict(zip(family.names, family.values))
 
 
-def _family(law: Any, params: Sequence[str] | None) -> _Family:
+def _fitted_indices(names: tuple[str, ...], params: Sequence[str] | None, family: str) -> tuple[int, ...]:
+    if params is None:
+        return tuple(range(len(names)))
+    if isinstance(params, str) or not isinstance(params, Sequence) or len(params) == 0:
+        raise TypeError(f"`params` must be a non-empty sequence of parameter names of {family} "
+                        f"({', '.join(names)}); got {params!r}.")
+    unknown = [p for p in params if p not in names]
+    if unknown or len(set(params)) != len(params):
+        raise ValueError(f"`params` must name distinct parameters of {family} out of {', '.join(names)}; "
+                         f"got {tuple(params)!r}.")
+    return tuple(names.index(p) for p in params)
+
+
+def _family(law: Any, params: Sequence[str] | None) -> _Family | _MixtureFamily:
     from .laws import LogLaw
 
     if isinstance(law, LogLaw):  # bins equiprobable in ln x are the same bins in x
         law = law.law
+    if all(hasattr(law, a) for a in ("_weights", "_means", "_sds")):  # a mixture of Normals of ampcore.laws
+        c = int(law._weights.size)
+        names = (*(f"w{i + 1}" for i in range(c - 1)), *(f"mu{i + 1}" for i in range(c)),
+                 *(f"sd{i + 1}" for i in range(c)))
+        values = tuple(float(v) for v in (*law._weights[: c - 1], *law._means, *law._sds))
+        return _MixtureFamily(c, names, values, _fitted_indices(names, params, "the normal mixture"))
     dist = getattr(law, "dist", None)
     from scipy import stats
 
     if not isinstance(dist, stats.rv_continuous):
         raise TypeError(
-            "`law` must be a frozen continuous scipy.stats law (e.g. stats.norm(0, 1)) or a LogLaw of one, "
-            f"whose family has parameters to fit; got {type(law).__name__}."
+            "`law` must be a frozen continuous scipy.stats law (e.g. stats.norm(0, 1)), a LogLaw of one "
+            f"or a mixture of Normals (CamelBack, TwoPeaks), whose family has parameters to fit; got {type(law).__name__}."
         )
     shape_names = tuple(s.strip() for s in dist.shapes.split(",")) if dist.shapes else ()
     names = (*shape_names, "loc", "scale")
@@ -123,18 +214,7 @@ def _family(law: Any, params: Sequence[str] | None) -> _Family:
     if missing:
         raise TypeError(f"`law` lacks the shape parameter(s) {', '.join(missing)} of its family {dist.name}.")
     values = tuple(float(given[n]) for n in names)
-    if params is None:
-        fitted = tuple(range(len(names)))
-    else:
-        if isinstance(params, str) or not isinstance(params, Sequence) or len(params) == 0:
-            raise TypeError(f"`params` must be a non-empty sequence of parameter names of {dist.name} "
-                            f"({', '.join(names)}); got {params!r}.")
-        unknown = [p for p in params if p not in names]
-        if unknown or len(set(params)) != len(params):
-            raise ValueError(f"`params` must name distinct parameters of {dist.name} out of {', '.join(names)}; "
-                             f"got {tuple(params)!r}.")
-        fitted = tuple(names.index(p) for p in params)
-    return _Family(dist=dist, names=names, values=values, fitted=fitted)
+    return _Family(dist=dist, names=names, values=values, fitted=_fitted_indices(names, params, dist.name))
 
 
 def _gradient(fn: Callable[[np.ndarray], np.ndarray], theta: np.ndarray) -> np.ndarray:
@@ -150,7 +230,7 @@ def _gradient(fn: Callable[[np.ndarray], np.ndarray], theta: np.ndarray) -> np.n
     return np.array(rows)
 
 
-def _fisher_information(family: _Family) -> np.ndarray:
+def _fisher_information(family: _Family | _MixtureFamily) -> np.ndarray:
     """Per-event Fisher information ``E[s sᵀ]`` of the fitted parameters, s = ∂θ ln f.
 
     Closed form for the Normal's loc and scale (``diag(1/σ², 2/σ²)``, Standard); otherwise the
@@ -160,7 +240,7 @@ def _fisher_information(family: _Family) -> np.ndarray:
     """
     theta = family.theta
     names = [family.names[i] for i in family.fitted]
-    if family.dist.name == "norm":
+    if family.name == "norm":
         sigma = family.values[-1]
         diagonal = {"loc": 1.0 / sigma**2, "scale": 2.0 / sigma**2}
         return np.diag([diagonal[n] for n in names])
@@ -177,17 +257,17 @@ def _fisher_information(family: _Family) -> np.ndarray:
     for i, name in enumerate(names):
         if not info[i, i] > 0 or abs(mean[i]) > 1e-3 * math.sqrt(info[i, i]):
             raise ValueError(
-                f"`params` includes {name!r}, in which the {family.dist.name} family is not regular (the mean "
+                f"`params` includes {name!r}, in which the {family.name} family is not regular (the mean "
                 f"score is {mean[i]:.3g}, not 0: its support moves with it, so the Cramér–Rao argument does "
                 f"not apply); fix it, e.g. params={tuple(n for n in names if n != name)!r}."
             )
     if np.linalg.cond(info) > 1e10:
-        raise ValueError(f"`params` {tuple(names)!r} are not identifiable in the {family.dist.name} family "
+        raise ValueError(f"`params` {tuple(names)!r} are not identifiable in the {family.name} family "
                          "(singular Fisher information); fit fewer of them.")
     return np.asarray(info)
 
 
-def _bin_gradients(family: _Family, bins: int) -> np.ndarray:
+def _bin_gradients(family: _Family | _MixtureFamily, bins: int) -> np.ndarray:
     """``∇P_j`` of the B equiprobable bins of the truth, shape (k, B)."""
     theta = family.theta
     edges = family.call("ppf", np.arange(1, bins) / bins, theta)
@@ -196,12 +276,13 @@ def _bin_gradients(family: _Family, bins: int) -> np.ndarray:
     columns = []
     for i in family.fitted:
         if names[i] in ("loc", "scale"):  # closed form: F((x − loc)/scale) differentiated (Standard)
+            assert isinstance(family, _Family)  # a mixture's parameters have other names
             density = np.asarray(family.dist.pdf(edges, *shapes, loc=loc, scale=scale), dtype=np.float64)
             z = (edges - loc) / scale
             columns.append(-density if names[i] == "loc" else -density * z)
         else:
             one = np.array([theta[family.fitted.index(i)]])
-            only = _Family(family.dist, names, family.values, (i,))
+            only = family.only(i)
             columns.append(_gradient(partial(only.call, "cdf", edges), one)[0])
     grad_f = np.array(columns)  # ∇F at the inner edges; F(±∞) does not move
     padded = np.concatenate([np.zeros((grad_f.shape[0], 1)), grad_f, np.zeros((grad_f.shape[0], 1))], axis=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ampcore.ampfactor import equivalent_events
@@ -151,3 +152,81 @@ def test_flow_rows_with_their_floor():
     assert len(flow) == 2 and (flow["copies"] == 0).all()
     assert np.isfinite(flow["floor_nats"]).all() and (flow["floor_nats"] > 0).all()
     assert np.isfinite(flow["kld_nats"]).all()
+
+
+# --------------------------------------------------------------------------------------------------
+# the envelope of the mixture family, the neural generators in the envelope study, the ensemble check
+
+
+def test_mixture_envelope_reduces_to_the_normal_and_sits_above_its_floor():
+    from scipy import stats
+
+    from ampcore.envelope import amplification_envelope, law_parameters
+    from ampcore.laws import CamelBack
+
+    one = CamelBack()  # made a one-component mixture (the family is read from these arrays)
+    one._weights, one._means, one._sds = np.array([1.0]), np.array([0.3]), np.array([1.7])
+    assert law_parameters(one) == {"mu1": 0.3, "sd1": 1.7}
+    # a one-component mixture is the Normal family: same envelope (quadrature vs closed form)
+    assert amplification_envelope(one, 10) == pytest.approx(amplification_envelope(stats.norm(0.3, 1.7), 10), rel=1e-6)
+    # k = 5 for the camel back: (B - 1)/k <= G_eff(∞), approaching it as B grows (module docstring)
+    for b in (8, 32, 200):
+        value = amplification_envelope(LAW, b)
+        assert (b - 1) / 5 <= value < (b - 1) / 5 + 1.0
+    with pytest.raises(ValueError, match="params"):
+        amplification_envelope(LAW, 10, params=("mu3",))
+
+
+def test_envelope_study_scores_neural_generators_from_counted_samples():
+    from ampcore.studies import envelope_study
+
+    # plumbing: a short GAN and flow; the counted score's own noise is subtracted and kept
+    st = envelope_study([64, 128, 256], [2.0], laws={"camel": LAW}, generators=["gaussian_mixture", "gan", "flow"],
+                        replicates=2, mixture_replicates=2, neural_replicates=2, approach_n=[],
+                        gan_options={"steps": 300}, flow_options={"max_epochs": 30}, generated_size=20_000, workers=1)
+    ex = st.frame[st.frame["gain"] == 0]
+    neural = ex[ex["generator"].isin(["gan", "flow"])]
+    assert len(neural) == 12 and (neural["generated_size"] == 20_000).all()
+    # noise = (1 - Σp̂²)/(B(S - 1)) ≈ (1 - 1/B)/(B S)
+    b = neural["bins"].to_numpy(float)
+    assert np.allclose(neural["counting_noise"], (1 - 1 / b) / (b * 20_000), rtol=0.2)
+    assert ex["converged"].isin([True, False]).all()
+    curve = st.curve()
+    assert set(curve["generator"]) == {"gaussian_mixture", "gan", "flow"}
+    assert np.isfinite(curve["envelope"]).all()
+    from ampcore.studies.generative import envelope_records, envelope_table
+
+    table = envelope_table(st)
+    assert list(table["N"][:3]) == [64, 128, 256] and table.index.equals(pd.RangeIndex(len(table)))
+    rec = envelope_records(st)
+    assert rec["fits_gan"] == 6 and 0 <= rec["conv_gan"] <= 1 and "z_env_gan_256" in rec
+    with pytest.raises(ValueError, match="seed"):
+        envelope_study([64, 128, 256], laws={"camel": LAW}, generators=["gan"], gan_options={"seed": 1})
+    with pytest.raises(ValueError, match="fitted"):
+        envelope_study([64, 128, 256], laws={"camel": LAW}, generators=["fitted"])
+
+
+def test_counted_score_subtracts_its_own_noise():
+    from ampcore.studies.envelope import _counted
+
+    # true events counted in equiprobable bins: E[qMSE] = (1 - 1/B)/(B S), so the corrected score
+    # averages to 0; over 200 samples its mean is within 4 SE of 0
+    rng = np.random.default_rng(3)
+    edges = np.arange(1, 10) / 10
+    scores = [_counted(np.sort(rng.random(5000)), edges)[0] for _ in range(200)]
+    noise = (1 - 0.1) / (10 * 5000)
+    assert abs(np.mean(scores)) < 4 * np.std(scores) / math.sqrt(200)
+    assert np.std(scores) < noise  # a chi-square of 9 dof: sd = noise · sqrt(2/9)
+
+
+def test_ensemble_check_sees_no_bias():
+    from ampcore.studies.generative import ensemble_check
+
+    r = ensemble_check(LAW, 200, amplifiers=["refit_normal"], members=6, member_size=5000, replicates=2, workers=1)
+    s = r.summary().set_index("amplifier")
+    # one Normal on a camel back: truth-based ~0.2, the ensemble > 5 (its bias is repeated by every refit)
+    assert s.loc["refit_normal", "truth"] < 0.5 < 5 < s.loc["refit_normal", "ensemble"]
+    assert list(r.table().columns)[0] == "generator refitted"
+    assert r.headline()["ens_members"] == 6
+    with pytest.raises(ValueError, match="amplifiers"):
+        ensemble_check(LAW, 200, amplifiers=["gencopy"])

@@ -113,7 +113,7 @@ def test_fitted_parameters():
         ({"n_values": [100, 400]}, ValueError, "`n_values`"),
         ({"n_values": [10, 100, 400]}, ValueError, "`n_values`"),
         ({"m_values": [0.0]}, ValueError, "`m_values`"),
-        ({"generators": ["gan"]}, ValueError, "`generators`"),
+        ({"generators": ["vae"]}, ValueError, "`generators`"),
         ({"replicates": 1}, ValueError, "`replicates`"),
         ({"approach_n": [123]}, ValueError, "`approach_n`"),
         ({"approach_gains": [0]}, ValueError, "`approach_gains`"),

@@ -14,7 +14,14 @@ of probability ``1/B`` under the truth (:func:`ampcore.envelope.goldilocks_bins`
   the Goldilocks width ``Δ = e^h N^{-1/M}`` of the truth (a check that the growth is not an
   artefact of equiprobable bins);
 * **by sampling at finite gain**, for the training sizes ``approach_n``: ``G · N`` generated
-  events scored on the same bins.
+  events scored on the same bins;
+* **from a large generated sample**, for the neural generators (the GAN, :mod:`ampcore.gan`, and
+  the normalising flow, :mod:`ampcore.flow`; asked for by name, not in the default list), which
+  have no cdf: ``S`` events (``generated_size``, 10⁶ by default) are counted in the same bins and
+  their own counting noise is subtracted, ``qMSE_∞ ≈ mean_j (p̂_j − 1/B)² − (1 − Σ_j p̂_j²)/(B (S − 1))``
+  (Standard: the multinomial variance of the fractions p̂_j given the fitted law, whose unbiased
+  estimate this is); each row keeps the subtracted term (``counting_noise``) so that its size
+  beside the score can be shown.
 
 Provenance: the score and the factor are those of :mod:`ampcore.ampfactor` (qMSE Paraphrased,
 ``G = n_equiv/N`` Quoted from a machine-written review, the inversion Reconstructed). The
@@ -54,7 +61,11 @@ __all__ = ["ENVELOPE_GENERATORS", "EnvelopeFit", "EnvelopeHeadline", "EnvelopeSt
 ENVELOPE_GENERATORS = ("fitted", "gaussian_mixture", "kde", "gencopy", "gencopy_multinomial")
 """The generators of the study: the law's own family fitted by maximum likelihood, a Gaussian
 mixture (EM), a Gaussian KDE (the smoothed bootstrap), GenCopy's copies (jitter) and its
-multinomial variant (the same histogram density; they differ only at finite gain)."""
+multinomial variant (the same histogram density; they differ only at finite gain). The neural
+generators ``"gan"`` and ``"flow"`` (:data:`_NEURAL`) may be asked for as well."""
+
+_NEURAL = ("gan", "flow")
+"""The neural generators: scored from a large generated sample (they have no cdf)."""
 
 _BOOTSTRAP = 1000
 _KERNEL_REACH = 9.0  # Φ(-9) = 1e-19: a kernel's mass beyond 9 bandwidths is below float64's resolution of 1
@@ -159,18 +170,79 @@ def _equal_width_edges(law: Any, n: int, m: float) -> np.ndarray:
     """Inner edges of bins of the truth's Goldilocks width ``e^h N^{-1/M}``, centred on its median."""
     width = math.exp(float(law.entropy())) * n ** (-1.0 / m)
     low, high = (float(v) for v in law.ppf([_EDGE_TAIL / n, 1.0 - _EDGE_TAIL / n]))
-    centre = float(law.median())
+    centre = float(law.median()) if hasattr(law, "median") else float(law.ppf(0.5))
     k = np.arange(math.floor((low - centre) / width), math.ceil((high - centre) / width) + 1)
     return np.asarray(centre + (k + 0.5) * width)
+
+
+def _fit_neural(trial: Trial, x: np.ndarray) -> tuple[Any, dict[str, Any]]:
+    """The GAN or the flow of the trial (its seed from stream ``"gan"``/``"flow"``) and its record."""
+    name = trial["generator"]
+    seed = int(trial.rng(name).integers(2**31 - 1))
+    options = dict(trial["options"])
+    with warnings.catch_warnings():  # the row records `converged`
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if name == "gan":
+            from ..gan import GAN
+
+            model: Any = GAN(seed=seed, **options).fit(x)
+        else:
+            from ..flow import Flow
+
+            model = Flow(seed=seed, **options).fit(x)
+    return model, {"converged": bool(model.converged)}
+
+
+def _counted(sorted_sample: np.ndarray, edges: np.ndarray, reference: np.ndarray | None = None) -> tuple[float, float]:
+    """``(mean_j (p̂_j − r_j)² − noise, noise)`` of a generated sample in the bins cut at `edges`,
+    ``r_j`` the truth's probabilities (``1/B`` by default) and ``noise = (1 − Σ p̂_j²)/(B (S − 1))``
+    the unbiased estimate of the sample's own counting noise."""
+    size = sorted_sample.size
+    cuts = np.concatenate([[0], np.searchsorted(sorted_sample, edges, side="right"), [size]])
+    p_hat = np.diff(cuts) / size
+    bins = p_hat.size
+    target = np.full(bins, 1.0 / bins) if reference is None else reference
+    noise = float((1.0 - np.sum(p_hat**2)) / (bins * (size - 1)))
+    return float(np.mean((p_hat - target) ** 2)) - noise, noise
+
+
+def _measure_neural(trial: Trial, law: Any, x: np.ndarray) -> list[dict[str, Any]]:
+    """The rows of a GAN or flow trial: :func:`measure_envelope` with counted bins (see the module)."""
+    n = trial.n
+    model, status = _fit_neural(trial, x)
+    big = np.sort(np.asarray(model.sample(trial["generated_size"], rng=trial.rng("generated")), dtype=np.float64).ravel())
+    q = trial["n_q_fixed"]
+    fixed_edges = np.asarray(law.ppf(np.arange(1, q) / q))
+    rows: list[dict[str, Any]] = []
+    for i, m in enumerate(trial["m_values"]):
+        bins = goldilocks_bins(n, m)
+        qmse, noise = _counted(big, np.asarray(law.ppf(np.arange(1, bins) / bins)))
+        wide = _equal_width_edges(law, n, m)
+        p_true_w = _probabilities(lambda e: np.asarray(law.cdf(e), dtype=np.float64), wide)
+        rows.append({
+            "m": float(m), "gain": 0, "bins": bins, **status, "qmse": qmse,
+            "qmse_fixed": _counted(big, fixed_edges)[0],
+            "bins_wide": int(wide.size + 1), "spread_wide": float(1.0 - np.sum(p_true_w**2)),
+            "qmse_wide": _counted(big, wide, p_true_w)[0],
+            "counting_noise": noise, "generated_size": int(big.size),
+        })
+        for gain in trial["gains"]:
+            sample = model.sample(int(gain) * n, rng=trial.rng("sample", i, int(gain)))
+            rows.append({"m": float(m), "gain": int(gain), "bins": bins, **status,
+                         "qmse": quantile_mse(sample, np.asarray(law.ppf(np.arange(1, bins) / bins)))})
+    return rows
 
 
 def measure_envelope(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Rows for one (law, N, replicate, generator): per M the exact infinite-gain scores (equiprobable
     Goldilocks bins, equal-width Goldilocks bins, ``n_q_fixed`` bins), then the sampled scores at
-    the gains of ``trial["gains"]`` (``gain = 0`` marks the exact rows)."""
+    the gains of ``trial["gains"]`` (``gain = 0`` marks the exact rows). The GAN and the flow are
+    scored from ``generated_size`` counted events instead (see the module)."""
     law = context["laws"][trial.law]
     x = trial.training_sample(law)
     n = trial.n
+    if trial["generator"] in _NEURAL:
+        return _measure_neural(trial, law, x)
     rows: list[dict[str, Any]] = []
     fitted: tuple[Callable[[np.ndarray], np.ndarray], Any, dict[str, Any]] | None = None
     fixed_edges = np.asarray(law.ppf(np.arange(1, trial["n_q_fixed"]) / trial["n_q_fixed"]))
@@ -554,6 +626,10 @@ def envelope_study(
     approach_replicates: int = 8,
     n_q_fixed: int = 20,
     seed: int = DEFAULT_SEED,
+    gan_options: Mapping[str, Any] | None = None,
+    flow_options: Mapping[str, Any] | None = None,
+    generated_size: int = 1_000_000,
+    neural_replicates: int | None = None,
     **engine: Any,
 ) -> EnvelopeStudy:
     """The amplification factor on ``round(N^{1/M})`` equiprobable bins, for every generator and N.
@@ -568,7 +644,9 @@ def envelope_study(
         The truths by name; default ``{"normal": N(0, 1), "lognormal": lognorm(1)}``. The
         ``"fitted"`` generator fits the law's own family (:func:`fitted_parameters`).
     generators : sequence of str
-        Out of :data:`ENVELOPE_GENERATORS`.
+        Out of :data:`ENVELOPE_GENERATORS`, ``"gan"`` and ``"flow"``. The ``"fitted"`` generator
+        needs a scipy law; for a mixture of Normals (:class:`ampcore.laws.CamelBack`) the family's
+        own fit is ``"gaussian_mixture"`` with as many `components`.
     replicates : int
         Training samples per (law, N, generator) (>= 2); the Gaussian mixture uses
         ``mixture_replicates`` and only ``N <= mixture_max_n`` (EM is the cost).
@@ -589,8 +667,19 @@ def envelope_study(
         The fixed number of bins of the contrast.
     seed : int
         Root seed.
+    gan_options, flow_options : mapping, optional
+        Options of :class:`ampcore.gan.GAN` and :class:`ampcore.flow.Flow` (not ``seed``: each
+        trial derives its own from the stream named after the generator).
+    generated_size : int
+        Events S drawn from each GAN or flow and counted (>= 10⁴); their counting noise is
+        subtracted and kept in the column ``counting_noise``.
+    neural_replicates : int, optional
+        Training samples per N for the GAN and the flow (default `replicates`; >= 2): their fits
+        are the cost.
     **engine
         ``executor``, ``workers``, ``store``, ``progress`` (see :func:`ampcore.studies.run_trials`).
+        A process pool compiles the JAX trainers once per worker (unless JAX's persistent cache
+        holds them, :mod:`ampcore._jax`); ``workers=1`` compiles them once in all.
 
     Returns
     -------
@@ -616,9 +705,35 @@ def envelope_study(
             raise TypeError(f"`laws` keys must be non-empty strings; got {name!r}.")
         check_law(law, f"laws[{name!r}]")
     gens = check_list(generators, "generators")
-    unknown = [g for g in gens if g not in ENVELOPE_GENERATORS]
+    allowed = (*ENVELOPE_GENERATORS, *_NEURAL)
+    unknown = [g for g in gens if g not in allowed]
     if unknown:
-        raise ValueError(f"`generators` must be out of {ENVELOPE_GENERATORS}; got {unknown!r}.")
+        raise ValueError(f"`generators` must be out of {allowed}; got {unknown!r}.")
+    if "fitted" in gens:
+        for name, law in laws.items():
+            if not hasattr(law, "dist"):
+                raise ValueError(f"the generator 'fitted' fits a scipy family; laws[{name!r}] is a "
+                                 f"{type(law).__name__} (for a mixture of Normals use 'gaussian_mixture').")
+    neural: dict[str, tuple[tuple[str, Any], ...]] = {}
+    for gen_name, options in (("gan", gan_options), ("flow", flow_options)):
+        if options is None:
+            options = {}
+        if not isinstance(options, Mapping):
+            raise TypeError(f"`{gen_name}_options` must be a dict of options; got {type(options).__name__}.")
+        if "seed" in options:
+            raise ValueError(f"`{gen_name}_options` must not hold `seed`: each trial derives its own.")
+        if gen_name in gens:
+            if gen_name == "gan":
+                from ..gan import GAN
+
+                GAN(**options)._options()  # a bad name raises TypeError, a bad value ValueError
+            else:
+                from ..flow import Flow
+
+                Flow(**options)._options()
+        neural[gen_name] = tuple(sorted(options.items()))
+    generated_size = check_int(generated_size, "generated_size", minimum=10_000)
+    neural_replicates = replicates if neural_replicates is None else check_int(neural_replicates, "neural_replicates", minimum=2)
     replicates = check_int(replicates, "replicates", minimum=2)
     mixture_max_n = check_int(mixture_max_n, "mixture_max_n", minimum=20)
     mixture_replicates = check_int(mixture_replicates, "mixture_replicates", minimum=2)
@@ -642,9 +757,10 @@ def envelope_study(
     for name in laws:
         for gen in gens:
             sizes = [n for n in ns if gen != "gaussian_mixture" or n <= mixture_max_n]
-            count = mixture_replicates if gen == "gaussian_mixture" else replicates
+            count = mixture_replicates if gen == "gaussian_mixture" else neural_replicates if gen in _NEURAL else replicates
+            extra = {"options": neural[gen], "generated_size": generated_size} if gen in _NEURAL else {}
             for t in grid(law=name, n=sizes, replicates=count, seed=seed, generator=gen,
-                          params=params[name], **common):
+                          params=params[name], **common, **extra):
                 sampled = t.n in approach and t.replicate < approach_replicates
                 trials.append(t.replace(gains=gains if sampled else ()))
     envelope = {(name, float(m), goldilocks_bins(n, m)): amplification_envelope(laws[name], goldilocks_bins(n, m),
@@ -652,9 +768,11 @@ def envelope_study(
                 for name in laws for m in ms for n in ns}
 
     def cost(t: Trial) -> float:
+        if t["generator"] in _NEURAL:
+            return 1e6 + float(t["generated_size"])
         return float(t.n) * (20.0 if t["generator"] == "gaussian_mixture" else 1.0) + float(sum(t["gains"]) * t.n)
 
     rows = run_trials(measure_envelope, trials, context={"laws": laws}, desc="envelope", cost=cost, **engine)
     frame = pd.DataFrame(rows).drop(columns=["m_values", "n_q_fixed", "components", "tol", "max_iter", "params",
-                                             "gains"])
+                                             "gains", "options"], errors="ignore")
     return EnvelopeStudy(frame, envelope=envelope, seed=seed, n_q_fixed=n_q_fixed)

@@ -57,6 +57,12 @@ __all__ = [
     "regan_study",
     "gan_resolution_study",
     "gan_audit_sample",
+    "ENVELOPE_LABELS",
+    "envelope_curve",
+    "envelope_table",
+    "envelope_records",
+    "EnsembleCheck",
+    "ensemble_check",
 ]
 
 GENERATORS = ("gan", "gaussian_mixture", "kde", "gencopy", "refit_normal", "flow")
@@ -682,3 +688,267 @@ def gan_audit_sample(
     train = trial.training_sample(law)
     model = GAN(seed=_seed_of(trial, "gan"), **dict(gan)).fit(train)
     return train, model.sample(gain * n, rng=trial.rng("sample")), model
+
+
+# --------------------------------------------------------------------------------------------------
+# the neural generators against the envelope (chapter 8): tables and records of an EnvelopeStudy
+
+ENVELOPE_LABELS = {"gan": "GAN", "flow": "normalising flow", "gaussian_mixture": "two-Gaussian fit",
+                   "kde": "KDE", "gencopy": "GenCopy", "gencopy_multinomial": "GenCopy (multinomial)",
+                   "fitted": "the law's own family"}
+"""Reader-facing names of the envelope study's generators."""
+
+
+def _fixed_factors(study: Any) -> pd.DataFrame:
+    """``G_eff(∞)`` at the study's fixed ``N_q`` with its SE (delta method on the replicate-mean qMSE)."""
+    exact = study.frame[study.frame["gain"] == 0]
+    g = exact.groupby(["law", "generator", "m", "n"], sort=True)["qmse_fixed"]
+    out = g.agg(mean="mean", sd="std", replicates="size").reset_index()
+    q = study.n_q_fixed
+    out["g_fixed"] = (1 - 1 / q) / (q * out["n"] * out["mean"])
+    out["g_fixed_se"] = out["g_fixed"] * out["sd"] / out["mean"] / np.sqrt(out["replicates"])
+    return out.drop(columns=["mean", "sd", "replicates"])
+
+
+def envelope_curve(study: Any) -> pd.DataFrame:
+    """:meth:`ampcore.studies.EnvelopeStudy.curve` with the fixed-``N_q`` factor's SE, its distance
+    from 1 (the training sample's own factor) in SE, and the fraction of converged fits.
+
+    Columns of ``curve()`` plus ``g_fixed_se``, ``z_fixed_one`` and ``converged``.
+    """
+    curve = study.curve()
+    keys = ["law", "generator", "m", "n"]
+    fixed = _fixed_factors(study)
+    exact = study.frame[study.frame["gain"] == 0]
+    conv = exact.groupby(keys, sort=True)["converged"].mean().rename("converged").reset_index()
+    out = curve.merge(fixed[[*keys, "g_fixed_se"]], on=keys).merge(conv, on=keys)
+    out["z_fixed_one"] = (out["g_eff_fixed"] - 1.0) / out["g_fixed_se"]
+    return out
+
+
+def envelope_table(study: Any, *, m: float = 2.0) -> pd.DataFrame:
+    """The chapter's table: one row per (generator, N) at Goldilocks M = `m`, reader-facing columns."""
+    c = envelope_curve(study)
+    c = c[c["m"] == float(m)].copy()
+    order = {g: i for i, g in enumerate(ENVELOPE_LABELS)}
+    c = c.sort_values(["generator", "n"], key=lambda s: s.map(order) if s.name == "generator" else s)
+    q = study.n_q_fixed
+    return pd.DataFrame({
+        "generator": c["generator"].map(ENVELOPE_LABELS).to_numpy(),
+        "N": c["n"].astype(int).to_numpy(),
+        "bins B": c["bins"].astype(int).to_numpy(),
+        "G_eff(∞)": c["g_eff"].round(2).to_numpy(),
+        "SE": c["g_eff_se"].round(2).to_numpy(),
+        "envelope": c["envelope"].round(2).to_numpy(),
+        "z from envelope": c["z"].round(1).to_numpy(),
+        "effective parameters B/G_eff(∞)": c["effective_parameters"].round(1).to_numpy(),
+        f"G_eff(∞) at N_q = {q}": c["g_eff_fixed"].round(2).to_numpy(),
+        f"SE at N_q = {q}": c["g_fixed_se"].round(2).to_numpy(),
+        "fits converged": [f"{round(v * r)}/{r}" for v, r in zip(c["converged"], c["replicates"])],
+    })
+
+
+def envelope_records(study: Any, *, m: float = 2.0) -> dict[str, Any]:
+    """Glue names of the per-(generator, N) numbers at M = `m`: ``<field>_<generator>_<N>`` for
+    ``geff, geff_se, envelope, z_env, kparams, fixed, fixed_se, z_fixed_one, conv``; the largest
+    excess over the envelope in SE (``z_env_max``, and which generator), the largest share of a
+    neural sample's counting noise in its score (``noise_share_max``) and the fits converged
+    overall by generator (``conv_<generator>``, a fraction)."""
+    c = envelope_curve(study)
+    c = c[c["m"] == float(m)]
+    out: dict[str, Any] = {}
+    names = {"g_eff": "geff", "g_eff_se": "geff_se", "envelope": "envelope", "z": "z_env",
+             "effective_parameters": "kparams", "g_eff_fixed": "fixed", "g_fixed_se": "fixed_se",
+             "z_fixed_one": "z_fixed_one", "converged": "conv", "bins": "bins"}
+    for row in c.itertuples():
+        for col, short in names.items():
+            out[f"{short}_{row.generator}_{int(row.n)}"] = float(getattr(row, col))
+    top = c.loc[c["z"].idxmax()]
+    out["z_env_max"] = float(top["z"])
+    out["z_env_max_generator"] = ENVELOPE_LABELS.get(str(top["generator"]), str(top["generator"]))
+    out["z_env_max_n"] = int(top["n"])
+    exact = study.frame[(study.frame["gain"] == 0) & (study.frame["m"] == float(m))]
+    for gen, part in exact.groupby("generator"):
+        out[f"conv_{gen}"] = float(part["converged"].mean())
+        out[f"fits_{gen}"] = int(len(part))
+    if "counting_noise" in exact.columns:
+        nn = exact.dropna(subset=["counting_noise"])
+        if len(nn):
+            out["noise_share_max"] = float((nn["counting_noise"] / (nn["qmse"] + nn["counting_noise"])).max())
+            out["generated_size"] = int(nn["generated_size"].iloc[0])
+    out["n_q_fixed"] = int(study.n_q_fixed)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# the ensemble (holdout-free) estimate against the truth-based one
+
+
+def _model_cdf(model: FittedModel) -> Any:
+    """The exact cdf of a fitted Normal, Gaussian mixture or KDE (Standard: sums of Normal cdfs)."""
+    from scipy import special
+
+    if isinstance(model, NormalModel):
+        return lambda e: special.ndtr((e - model.mean) / model.sd)
+    if hasattr(model, "weights") and hasattr(model, "means"):
+        w, mu, sd = model.weights, model.means, model.sds  # type: ignore[attr-defined]
+        return lambda e: (w * special.ndtr((e[:, None] - mu) / sd)).sum(axis=1)
+    if hasattr(model, "centers") and hasattr(model, "bandwidth"):
+        centres, h = model.centers, model.bandwidth
+        return lambda e: special.ndtr((e[:, None] - centres[None, :]) / h).mean(axis=1)
+    raise TypeError(f"no exact cdf for {type(model).__name__}")  # pragma: no cover - checked by the study
+
+
+def _measure_ensemble(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
+    """One (training sample, amplifier): the ensemble estimate and the truth-based ``G_eff(∞)``
+    of the amplifier fitted on the whole training sample. Streams: 0 training; "ensemble"."""
+    from ..amplify import AMPLIFIERS
+    from ..auditing import ensemble_amplification
+    from ..envelope import goldilocks_bins
+
+    law = context["law"]
+    n, m, amp = trial.n, trial["m"], trial["amplifier"]
+    train = trial.training_sample(law)
+    est = ensemble_amplification(train, members=trial["members"], amplifier=amp, m=m,
+                                 member_size=trial["member_size"], rng=trial.rng("ensemble"))
+    bins = goldilocks_bins(n, m)
+    edges = np.asarray(law.ppf(np.arange(1, bins) / bins))
+    cdf = _model_cdf(AMPLIFIERS[amp]().fit(train))
+    p_hat = np.diff(np.concatenate([[0.0], np.asarray(cdf(edges), dtype=np.float64), [1.0]]))
+    return {"bins": bins, "ensemble_gain": float(est.gain.value), "ensemble_bins": est.bins,
+            "below_noise_bins": est.below_noise_bins, "qmse_truth": float(np.mean((p_hat - 1.0 / bins) ** 2))}
+
+
+_ENSEMBLE_LABELS = {"gaussian_mixture": "two-Gaussian fit", "smoothed_bootstrap": "KDE", "refit_normal": "one Normal"}
+
+
+@dataclass(frozen=True)
+class EnsembleCheck(StudyResult):
+    """Rows ``law, n, replicate, amplifier, m, members, member_size, bins, ensemble_gain,
+    ensemble_bins, below_noise_bins, qmse_truth``: per training sample and amplifier, the ensemble
+    estimate (Bayesiamplify's definition, :func:`ampcore.auditing.ensemble_amplification`) and the
+    truth-based ``G_eff(∞)`` of the same amplifier (GANplifying's definition: the quantile MSE of
+    its exact bin probabilities, inverted through the truth's expectation)."""
+
+    def summary(self) -> pd.DataFrame:
+        """By amplifier: the mean ensemble factor and its SE over training samples, the truth-based
+        ``G_eff(∞)`` (from the replicate-mean qMSE, SE by the delta method), their ratio and the
+        difference in SE of the difference."""
+        rows = []
+        for amp, part in self.frame.groupby("amplifier", sort=False):
+            r = len(part)
+            b = float(part["bins"].iloc[0])
+            n = float(part["n"].iloc[0])
+            values = part["ensemble_gain"].to_numpy(float)  # inf when a bin's variance is below the members' noise
+            with np.errstate(invalid="ignore"):
+                ens, ens_se = float(values.mean()), float(values.std(ddof=1) / math.sqrt(r))
+            q, q_sd = float(part["qmse_truth"].mean()), float(part["qmse_truth"].std(ddof=1))
+            truth = (1 - 1 / b) / (b * n * q)
+            truth_se = truth * q_sd / q / math.sqrt(r)
+            rows.append({"amplifier": amp, "replicates": r, "ensemble": ens, "ensemble_se": ens_se,
+                         "truth": truth, "truth_se": truth_se, "ratio": ens / truth,
+                         "z": (ens - truth) / math.hypot(ens_se, truth_se)})
+        return pd.DataFrame(rows)
+
+    def table(self) -> pd.DataFrame:
+        """:meth:`summary` with reader-facing columns."""
+        s = self.summary()
+        return pd.DataFrame({
+            "generator refitted": s["amplifier"].map(_ENSEMBLE_LABELS).fillna(s["amplifier"]).to_numpy(),
+            "ensemble estimate": s["ensemble"].round(2).to_numpy(), "SE": s["ensemble_se"].round(2).to_numpy(),
+            "truth-based G_eff(∞)": s["truth"].round(2).to_numpy(), "SE ": s["truth_se"].round(2).to_numpy(),
+            "ratio": s["ratio"].round(2).to_numpy(), "difference in SE": s["z"].round(1).to_numpy(),
+        })
+
+    def headline(self) -> dict[str, Any]:
+        s = self.summary().set_index("amplifier")
+        out: dict[str, Any] = {"ens_n": int(self.frame["n"].iloc[0]), "ens_bins": int(self.frame["bins"].iloc[0]),
+                               "ens_members": int(self.frame["members"].iloc[0]),
+                               "ens_member_size": int(self.frame["member_size"].iloc[0]),
+                               "ens_replicates": int(self.frame["replicate"].nunique()),
+                               "ens_below_noise_bins": int(self.frame["below_noise_bins"].max())}
+        for amp, row in s.iterrows():
+            for col in ("ensemble", "ensemble_se", "truth", "truth_se", "ratio", "z"):
+                out[f"ens_{col}_{amp}"] = float(row[col])
+        return out
+
+
+def ensemble_check(
+    law: Any,
+    n: int,
+    *,
+    amplifiers: Sequence[str] = ("gaussian_mixture", "smoothed_bootstrap", "refit_normal"),
+    members: int = 20,
+    member_size: int = 20_000,
+    replicates: int = 4,
+    m: float = 2.0,
+    seed: int = DEFAULT_SEED,
+    name: str | None = None,
+    **engine: Any,
+) -> EnsembleCheck:
+    """The holdout-free ensemble estimate against the truth-based factor, on a known law.
+
+    For each of `replicates` training samples of N events and each amplifier: the ensemble
+    estimate of :func:`ampcore.auditing.ensemble_amplification` (`members` refits on bootstrap
+    resamples, `member_size` events each, ``round(N^{1/M})`` bins at the training quantiles) and the
+    truth-based ``G_eff(∞)`` of the amplifier fitted once on the whole sample, from its exact bin
+    probabilities on the truth's ``round(N^{1/M})`` equiprobable bins.
+
+    Parameters
+    ----------
+    law : Law
+    n : int
+        Training events N (>= 10).
+    amplifiers : sequence of str
+        Keys of :data:`ampcore.amplify.AMPLIFIERS` with an exact cdf: ``"gaussian_mixture"``,
+        ``"smoothed_bootstrap"`` (the KDE), ``"refit_normal"``.
+    members, member_size : int
+        Ensemble size R (>= 4) and events per member (>= N).
+    replicates : int
+        Training samples (>= 2: the SE).
+    m : float
+        Goldilocks M of the bins.
+    seed, name, **engine
+        As in :func:`generative_study`; the training sample of replicate r is that of every other
+        study with the same law name, N, r and seed.
+
+    Returns
+    -------
+    EnsembleCheck
+
+    Notes
+    -----
+    Provenance: the ensemble estimate is Bayesiamplify's (Quoted from its code, corrections
+    Reconstructed; see :func:`ampcore.auditing.ensemble_amplification`); the truth-based factor
+    GANplifying's quantile MSE inverted through the truth's expectation (:mod:`ampcore.ampfactor`);
+    the comparison is ours. Without model bias the two differ by the mean of the inverse per-bin
+    variances against the inverse of their mean (the ensemble sums ``mean²/variance`` per bin; the
+    truth-based factor inverts the average squared error), so the ensemble is at least as large
+    (arithmetic against harmonic mean, Standard); a model's bias, which a refit on resamples
+    repeats, is invisible to it.
+
+    Examples
+    --------
+    >>> from ampcore.laws import CamelBack
+    >>> r = ensemble_check(CamelBack(), 100, amplifiers=["refit_normal"], members=5, member_size=1000, replicates=2)
+    >>> r.summary()["ratio"].iloc[0] > 1  # a wrong model: its bias is invisible to the ensemble
+    True
+    """
+    from ..amplify import AMPLIFIERS
+
+    check_law(law)
+    n = check_int(n, "n", minimum=10)
+    amps = check_list(amplifiers, "amplifiers")
+    for a in amps:
+        if a not in ("gaussian_mixture", "smoothed_bootstrap", "refit_normal"):
+            raise ValueError(f"`amplifiers` must be out of 'gaussian_mixture', 'smoothed_bootstrap', 'refit_normal' "
+                             f"(those with an exact cdf); got {a!r}.")
+        assert a in AMPLIFIERS
+    members = check_int(members, "members", minimum=4)
+    member_size = check_int(member_size, "member_size", minimum=n)
+    replicates = check_int(replicates, "replicates", minimum=2)
+    m = check_positive(m, "m")
+    trials = grid(law=name or law_name(law), n=n, replicates=replicates, seed=seed, amplifier=list(amps), m=m,
+                  members=members, member_size=member_size)
+    rows = run_trials(_measure_ensemble, trials, context={"law": law}, desc="ensemble estimate", **engine)
+    return EnsembleCheck(pd.DataFrame(rows))
