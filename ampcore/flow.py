@@ -10,7 +10,9 @@ divergence from the truth can be computed exactly.
 
 Training stops by a stated criterion: the mean negative log-likelihood of a held-out validation
 split has not improved for `patience` epochs (early stopping). A fit that reaches `max_epochs`
-first is recorded as ``converged=False`` and warns (:class:`~ampcore.amplify.ConvergenceWarning`).
+first is recorded as ``converged=False`` and warns (:class:`~ampcore.amplify.ConvergenceWarning`),
+and so is a fit whose validation loss never improved on the untrained flow's (early stopping from
+the first epoch keeps the initial parameters).
 The training and validation loss curves are kept (:meth:`FlowModel.curve`) for a figure.
 
 JAX, flowjax and optax are imported only when a flow is trained or sampled, so ``import
@@ -233,7 +235,8 @@ class FlowModel(FittedModel):
         improved on the initial flow).
     converged : bool
         Whether training stopped by the criterion (no improvement of the validation loss for
-        `patience` epochs) rather than at `max_epochs`.
+        `patience` epochs) rather than at `max_epochs`, after improving on the untrained flow at
+        least once (``best_epoch >= 1``).
     seconds : float
         Wall-clock training time (compilation included when this fit compiled the trainer).
     compiled : bool
@@ -506,8 +509,18 @@ class Flow:
         seconds = time.perf_counter() - start
         _COMPILED.add(shapes)
         epochs = int(epochs)
-        converged = int(since) >= options["patience"]
-        if not converged:
+        best_epoch = epochs - int(since)
+        converged = int(since) >= options["patience"] and best_epoch >= 1
+        if best_epoch < 1:
+            # early stopping from the first epoch on: the kept parameters are the untrained ones
+            warnings.warn(
+                f"Flow: no epoch improved the validation loss of the untrained flow (patience="
+                f"{options['patience']}); the fitted model keeps its initial state and has "
+                "converged=False. Lower `learning_rate`, or use more events or a larger `validation`.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        elif not converged:
             warnings.warn(
                 f"Flow: the validation loss was still improving after max_epochs={options['max_epochs']} "
                 f"epochs (criterion: no improvement for patience={options['patience']} epochs); the "
@@ -519,7 +532,7 @@ class Flow:
             leaves=tuple(np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(best)),
             shift=shift, scale=scale, n_train=int(n), dim=int(dim),
             history=np.asarray(history, dtype=np.float64)[:epochs],
-            best_epoch=epochs - int(since), converged=converged,
+            best_epoch=best_epoch, converged=converged,
             seconds=float(seconds), compiled=compiled, options=options,
         )
 

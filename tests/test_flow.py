@@ -96,6 +96,15 @@ def test_too_few_epochs_is_not_converged_and_warns(camel):
     assert not model.converged and model.epochs == 3
 
 
+def test_a_flow_that_never_improved_is_not_converged(camel):
+    # min_delta far above any possible gain in nats: no epoch counts as an improvement, so early
+    # stopping fires after `patience` epochs with the untrained parameters kept
+    x, _ = camel
+    with pytest.warns(ConvergenceWarning, match="no epoch improved"):
+        model = Flow(patience=2, min_delta=1e6).fit(x, rng=3)
+    assert model.best_epoch == 0 and not model.converged and model.epochs == 2
+
+
 def test_logpdf_is_a_density(camel):
     # Simpson on 40001 points of [min - 3 sd, max + 3 sd]: the mass outside is below 1e-4 for a
     # density with the training sample's spread, and the rule's error on the grid is far smaller.
