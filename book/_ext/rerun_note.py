@@ -9,6 +9,11 @@
   table of its parameters (name, type, default, meaning) and its ``ampcore chapter run`` command.
 * The ``colab-install`` directive (``book/rerun.md``) renders the Colab install cell from the
   repository URL of ``_config.yml``, so that URL is written in one place only.
+* For the one-page builds of a re-run (:func:`ampcore.book.render.render_chapter`, the
+  ``singlehtml`` builder): every node that an extension taught only the ``html`` builder to write
+  (sphinx-proof's propositions) is written by ``singlehtml`` the same way; the chapter keeps its
+  number in the book (``ampbook_chapter_number``: "Fig. 4.1", not "Fig. 1.1"); and links to the
+  chapters the build does not hold go to the book's own pages (``ampbook_pages``: docname → URL).
 
 The parameters and their rules are read from the cell with
 :func:`ampcore.book.parameters.chapter_spec`, so the book, ``ampcore chapter list`` and the
@@ -186,7 +191,65 @@ class ColabInstall(SphinxDirective):
         return [_code(colab_install_command(url, options.get("repository_branch") or "main"))]
 
 
+def _html_visitors_for_singlehtml(app: Sphinx) -> None:
+    """Let ``singlehtml`` write every node that an extension registered for ``html`` only.
+
+    Sphinx looks up a builder's node visitors by its name first, and falls back to its format
+    (``html``) only when no extension registered any visitor under that name. sphinx-exercise
+    registers ``singlehtml`` visitors, so sphinx-proof's ``html``-only ones were never found and a
+    chapter with a proposition could not be built as one page.
+    """
+    if app.builder.name != "singlehtml":
+        return
+    handlers = app.registry.translation_handlers
+    single = handlers.setdefault("singlehtml", {})
+    for name, pair in handlers.get("html", {}).items():
+        single.setdefault(name, pair)
+
+
+def _renumber(app: Sphinx, env: Any) -> list[str]:
+    """Give the chapter of a one-chapter build its number in the book (figures, sections, equations).
+
+    The one-chapter build numbers its only chapter 1; the book numbers it by its place in
+    ``_toc.yml``. Runs after Sphinx assigned the numbers (``env-get-updated``, late priority).
+    """
+    number = int(app.config.ampbook_chapter_number or 0)
+    if number <= 0:
+        return []
+    for doc, sections in env.toc_secnumbers.items():
+        env.toc_secnumbers[doc] = {key: (number, *value[1:]) if value else value for key, value in sections.items()}
+    for figures in env.toc_fignumbers.values():
+        for figtype, ids in figures.items():
+            figures[figtype] = {key: (number, *value[1:]) if value else value for key, value in ids.items()}
+    return []
+
+
+def _link_book_pages(app: Sphinx, env: Any, node: Any, contnode: nodes.Node) -> nodes.Node | None:
+    """A ``{doc}`` link to a chapter this build does not hold points to the book's page of it."""
+    pages: dict[str, Any] = dict(app.config.ampbook_pages or {})
+    if not pages or node.get("reftype") != "doc":
+        return None
+    from sphinx.util import docname_join
+
+    target = docname_join(node.get("refdoc", ""), node["reftarget"]).lstrip("/")
+    page = pages.get(target)
+    if page is None:
+        return None
+    url, title = (page, None) if isinstance(page, str) else (page.get("url"), page.get("title"))
+    ref = nodes.reference("", "", internal=False, refuri=url, classes=["ampbook-book-page"])
+    if node.get("refexplicit") or not title:
+        ref += contnode
+    else:
+        ref += nodes.inline(text=title)
+    return ref
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("ampbook_chapter_number", 0, "env")
+    app.add_config_value("ampbook_pages", {}, "env")
+    app.connect("builder-inited", _html_visitors_for_singlehtml)
+    app.connect("env-get-updated", _renumber, priority=900)
+    app.connect("missing-reference", _link_book_pages)
     # MathJax on every page, not only on pages with math of their own: the navigation shows the
     # chapter titles, and a title with math (chapter 2) would otherwise read as raw TeX there.
     app.set_html_assets_policy("always")
