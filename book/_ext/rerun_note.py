@@ -9,6 +9,8 @@
   table of its parameters (name, type, default, meaning) and its ``ampcore chapter run`` command.
 * The ``colab-install`` directive (``book/rerun.md``) renders the Colab install cell from the
   repository URL of ``_config.yml``, so that URL is written in one place only.
+* The ``cite-this-book`` directive (``book/cite.md``) renders the book's reference and BibTeX
+  entry from ``CITATION.cff``.
 * For the one-page builds of a re-run (:func:`ampcore.book.render.render_chapter`, the
   ``singlehtml`` builder): every node that an extension taught only the ``html`` builder to write
   (sphinx-proof's propositions) is written by ``singlehtml`` the same way; the chapter keeps its
@@ -244,6 +246,77 @@ def _link_book_pages(app: Sphinx, env: Any, node: Any, contnode: nodes.Node) -> 
     return ref
 
 
+def citation(cff: dict[str, Any]) -> tuple[str, str]:
+    """(a reference in words, a BibTeX entry) for the book, from its ``CITATION.cff``."""
+    authors = " and ".join(a.get("name") or f"{a.get('family-names', '')}, {a.get('given-names', '')}".strip(", ")
+                           for a in cff.get("authors") or [])
+    year = str(cff.get("date-released") or "")[:4]
+    title, version, url = cff.get("title", ""), cff.get("version", ""), cff.get("repository-code", "")
+    licences = cff.get("license") or []
+    licences = [licences] if isinstance(licences, str) else list(licences)
+    words = f"{authors} ({year}). {title} (version {version}). {url}"
+    bib = "\n".join([
+        "@software{ampbook,",
+        f"  author  = {{{{{authors}}}}},",
+        f"  title   = {{{title}}},",
+        f"  version = {{{version}}},",
+        f"  year    = {{{year}}},",
+        f"  url     = {{{url}}},",
+        f"  license = {{{' AND '.join(licences)}}},",
+        "}",
+    ])
+    return words, bib
+
+
+def bib_entry(text: str, key: str) -> str | None:
+    """The BibTeX entry `key` of a ``.bib`` file's `text`, as written there (braces balanced)."""
+    import re
+
+    match = re.search(r"@\w+\s*\{\s*" + re.escape(key) + r"\s*,", text)
+    if match is None:
+        return None
+    depth = 0
+    for end in range(match.start(), len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0 and text[end] == "}":
+            return text[match.start(): end + 1]
+    return None
+
+
+class CiteThisBook(SphinxDirective):
+    """``{cite-this-book}``: the book's reference and BibTeX entry, read from ``CITATION.cff``.
+
+    With ``:entry: KEY`` it shows instead the entry KEY of the book's bibliography
+    (``bibtex_bibfiles``), as written there.
+    """
+
+    has_content = False
+    required_arguments = 0
+    option_spec = {"entry": lambda text: text.strip()}
+
+    def run(self) -> list[nodes.Node]:
+        import yaml
+
+        key = self.options.get("entry")
+        if key:
+            for name in self.env.config.bibtex_bibfiles or []:
+                bib = Path(self.env.srcdir) / name
+                self.env.note_dependency(str(bib))
+                entry = bib_entry(bib.read_text(encoding="utf-8"), key)
+                if entry is not None:
+                    return [nodes.literal_block(entry, entry, language="bibtex")]
+            raise self.error(f"no entry {key!r} in {self.env.config.bibtex_bibfiles}")
+
+        path = Path(self.env.srcdir) / "CITATION.cff"
+        if not path.is_file():
+            raise self.error(f"{path} is missing; the citation is read from it.")
+        self.env.note_dependency(str(path))
+        words, bib = citation(yaml.safe_load(path.read_text(encoding="utf-8")))
+        block = nodes.literal_block(bib, bib, language="bibtex")
+        block["classes"].append("cite-this-book")
+        return [_para(words), block]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("ampbook_chapter_number", 0, "env")
     app.add_config_value("ampbook_pages", {}, "env")
@@ -256,4 +329,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _insert_notes)
     app.add_directive("chapter-parameters", ChapterParameters)
     app.add_directive("colab-install", ColabInstall)
+    app.add_directive("cite-this-book", CiteThisBook)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
