@@ -11,6 +11,9 @@
   repository URL of ``_config.yml``, so that URL is written in one place only.
 * The ``cite-this-book`` directive (``book/cite.md``) renders the book's reference and BibTeX
   entry from ``CITATION.cff``.
+* The student edition (``ampbook_edition: student``, ``make student``; see
+  ``tools/edition_config.py``) sets the Sphinx tag ``student`` (for ``{only} not student``
+  blocks) and leaves out every notebook cell tagged ``answer-key``.
 * For the one-page builds of a re-run (:func:`ampcore.book.render.render_chapter`, the
   ``singlehtml`` builder): every node that an extension taught only the ``html`` builder to write
   (sphinx-proof's propositions) is written by ``singlehtml`` the same way; the chapter keeps its
@@ -94,11 +97,67 @@ def rerun_note(app: Sphinx, docname: str, chapter: Chapter) -> nodes.admonition:
     return note
 
 
+PLUMBING_CALLS = ("record", "check_parameters")
+
+
+def _is_plumbing(code: str) -> bool:
+    """True for a cell whose every statement is a call (or ``x = call``) of record/check_parameters."""
+    import ast
+
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return False
+
+    def call_name(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Assign):
+            node = node.value
+        elif isinstance(node, ast.Expr):
+            node = node.value
+        else:
+            return None
+        if isinstance(node, ast.Call):
+            func = node.func
+            return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        return None
+
+    return bool(body) and all(call_name(stmt) in PLUMBING_CALLS for stmt in body)
+
+
+def _cell_code(cell: nodes.Element) -> str:
+    block = next(iter(cell.findall(nodes.literal_block)), None)
+    return block.astext() if block is not None else ""
+
+
+def _plain_parameters(app: Sphinx, doctree: nodes.document, chapter: Chapter) -> None:
+    """Readers see a table of the chapter's parameters, not its parameters cell and its plumbing.
+
+    The cell tagged ``parameters`` (its rules are Python annotations) becomes the same table as
+    ``book/rerun.md`` shows; cells that only check the parameters or record results for the tests
+    (``check_parameters(...)``, ``record(...)``) are left out of the page. The notebook itself
+    is unchanged: Colab, Binder and papermill see every cell.
+    """
+    for cell in list(doctree.findall(nodes.container)):
+        classes = cell.get("classes", [])
+        if "cell" not in classes or cell.parent is None:
+            continue
+        if "tag_parameters" in classes:
+            table = parameter_table(chapter)
+            table["classes"].append("ampbook-parameters")
+            # a rubric, not a table title: a titled table would be numbered and renumber the chapter's own
+            rubric = nodes.rubric(text="The parameters of this chapter, at their defaults")
+            rubric["classes"].append("ampbook-parameters")
+            cell.replace_self([rubric, table])
+        elif _is_plumbing(_cell_code(cell)):
+            cell.parent.remove(cell)
+
+
 def _insert_notes(app: Sphinx, doctree: nodes.document) -> None:
     docname = app.env.docname
     chapter = _chapter_of(app, docname)
     if chapter is None or not chapter.spec().parameters:
         return
+    _plain_parameters(app, doctree, chapter)
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
         return
@@ -317,7 +376,73 @@ class CiteThisBook(SphinxDirective):
         return [_para(words), block]
 
 
+ANSWER_KEY_TAG = "answer-key"
+
+
+def _edition_tags(app: Sphinx, config: Any) -> None:
+    """``ampbook_edition: student`` (``make student``) sets the Sphinx tag ``student`` for ``{only}``."""
+    if config.ampbook_edition == "student":
+        app.tags.add("student")
+
+
+def _drop_answer_keys(app: Sphinx, doctree: nodes.document) -> None:
+    """In the student edition, leave out every notebook cell tagged ``answer-key``."""
+    if app.config.ampbook_edition != "student":
+        return
+    for node in list(doctree.findall(nodes.Element)):
+        if f"tag_{ANSWER_KEY_TAG}" in node.get("classes", []) and node.parent is not None:
+            node.parent.remove(node)
+
+
+class hidden_solution(nodes.Element):
+    """Where a gated solution (``solution-start`` ... ``solution-end``) began, in the student edition."""
+
+
+def _hiding_solution_start() -> type[SphinxDirective]:
+    """sphinx-exercise's ``solution-start``, leaving a marker where ``hide_solutions`` drops it.
+
+    With ``hide_solutions`` sphinx-exercise drops the start of a gated solution but keeps its
+    content and its end node, which no builder can write (``unknown node type:
+    solution_end_node``); the marker lets :func:`_drop_gated_solutions` remove the whole range.
+    """
+    from sphinx_exercise.directive import SolutionStartDirective
+
+    class HidingSolutionStart(SolutionStartDirective):  # type: ignore[misc]
+        def run(self) -> list[nodes.Node]:
+            result: list[nodes.Node] = super().run()
+            if self.env.app.config.hide_solutions:
+                return [hidden_solution()]
+            return result
+
+    return HidingSolutionStart
+
+
+def _drop_gated_solutions(app: Sphinx, doctree: nodes.document) -> None:
+    """With ``hide_solutions``: remove each gated solution, from its marker to its end node."""
+    from sphinx_exercise.nodes import solution_end_node
+
+    for marker in list(doctree.findall(hidden_solution)):
+        parent = marker.parent
+        if parent is None:
+            continue
+        start = parent.index(marker)
+        end = next((i for i in range(start, len(parent.children))
+                    if any(True for _ in parent.children[i].findall(solution_end_node))), None)
+        if end is None:  # the end is not among the marker's siblings: drop the marker only
+            parent.remove(marker)
+            continue
+        for child in parent.children[start:end + 1]:
+            parent.remove(child)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("sphinx_exercise")
+    app.add_node(hidden_solution)
+    app.add_directive("solution-start", _hiding_solution_start(), override=True)
+    app.connect("doctree-read", _drop_gated_solutions, priority=400)
+    app.add_config_value("ampbook_edition", "book", "env")
+    app.connect("config-inited", _edition_tags)
+    app.connect("doctree-read", _drop_answer_keys)
     app.add_config_value("ampbook_chapter_number", 0, "env")
     app.add_config_value("ampbook_pages", {}, "env")
     app.connect("builder-inited", _html_visitors_for_singlehtml)
