@@ -23,6 +23,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 CHROMIUM_FLAGS = [
@@ -44,7 +45,7 @@ PRINT_CSS = """
   mjx-container[display="true"] { overflow: visible !important; max-width: 100%; }
 }
 """
-_INSPECT = """
+_INSPECT = r"""
 async () => {
   const imgs = Array.from(document.images);
   imgs.forEach(img => { if (img.loading === 'lazy') img.loading = 'eager'; });
@@ -112,21 +113,27 @@ def pdf_images(data: bytes) -> int:
     return len(re.findall(rb"/Subtype\s*/Image", data))
 
 
-def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None, timeout_ms: int = 180_000) -> PrintReport:
-    """Print the page `html` to `pdf` with the system Chromium, after its math and figures are ready."""
+def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None, browser: Any = None,
+              timeout_ms: int = 180_000) -> PrintReport:
+    """Print the page `html` to `pdf` with the system Chromium, after its math and figures are ready.
+
+    `browser`: a playwright Chromium already launched (the browser check's); else one is launched.
+    """
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path(chromium)
-    if executable is None:
+    if executable is None and browser is None:
         raise FileNotFoundError("no Chromium on the PATH (apt-get install chromium, as root), nor --chromium")
     if not html.is_file():
         raise FileNotFoundError(f"{html} does not exist (build the book first: make pdf does)")
     pdf.parent.mkdir(parents=True, exist_ok=True)
-    if not (html.parent / "_static").is_dir() and (html.parent.parent / "_static").is_dir():
+    text = html.read_text(encoding="utf-8")
+    if (not (html.parent / "_static").is_dir() and (html.parent.parent / "_static").is_dir()
+            and '"../_static/' not in text):
         # singlehtml writes the root page's links relative to its output folder, but puts a root
         # page that lives in a subfolder (book/intro) there: print a copy from the output folder
         copy = html.parent.parent / f"print-{html.name}"
-        copy.write_text(html.read_text(encoding="utf-8"), encoding="utf-8")
+        copy.write_text(text, encoding="utf-8")
         html = copy
     outside: list[str] = []
 
@@ -139,16 +146,15 @@ def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None, timeout_ms:
         else:
             request_route.continue_()  # type: ignore[attr-defined]
 
-    with sync_playwright() as manager:
-        browser = manager.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS, timeout=60_000)
+    def run(browser: Any) -> dict[str, Any]:
+        context = browser.new_context(viewport={"width": 1000, "height": 1400}, service_workers="block")
         try:
-            context = browser.new_context(viewport={"width": 1000, "height": 1400}, service_workers="block")
             context.route("**/*", route)
             page = context.new_page()
             page.set_default_timeout(timeout_ms)
             page.goto(html.resolve().as_uri(), wait_until="load")
             page.add_style_tag(content=PRINT_CSS)
-            found = page.evaluate(_INSPECT)
+            found: dict[str, Any] = page.evaluate(_INSPECT)
             page.emulate_media(media="print")
             page.pdf(
                 path=str(pdf), format="A4", print_background=True, outline=True, tagged=True,
@@ -156,8 +162,19 @@ def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None, timeout_ms:
                 display_header_footer=True, header_template="<span></span>",
                 footer_template='<div style="font-size:8px;width:100%;text-align:center;"><span class="pageNumber"></span></div>',
             )
+            return found
         finally:
-            browser.close()
+            context.close()
+
+    if browser is not None:
+        found = run(browser)
+    else:
+        with sync_playwright() as manager:
+            launched = manager.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS, timeout=60_000)
+            try:
+                found = run(launched)
+            finally:
+                launched.close()
     data = pdf.read_bytes()
     return PrintReport(pdf=pdf, pages=pdf_pages(data), figures=found["figures"], images_in_pdf=pdf_images(data),
                        math=found["math"], untypeset=found["untypeset"], headings=found["headings"],
