@@ -435,7 +435,98 @@ def _drop_gated_solutions(app: Sphinx, doctree: nodes.document) -> None:
             parent.remove(child)
 
 
+# benchmark columns: unit suffixes, and columns that the page shows once (machine.csv) or not at all
+_UNITS = {"_s": " (s)", "_mib": " (MiB)", "_gib": " (GiB)", "_nats": " (nats)", "_per_s": " per s"}
+_DROPPED = {"date", "load_1min"}
+_NAMES = {"n": "n", "m": "m", "k": "k", "d": "d", "r": "R", "fnn": "FNN", "ckdtree": "cKDTree", "kld": "KLD",
+          "mc": "MC", "rss": "RSS", "sklearn": "scikit-learn", "pykdtree": "pykdtree", "maxdiff": "max |diff|",
+          "gencopy": "GenCopy", "1thread": "1 thread", "2workers": "2 workers", "d10": "D_10"}
+
+
+_LABELS = {"within_4_gib": "within 4 GiB", "n_to_1.5": "N^1.5", "n_generated": "N_G", "n_train": "N",
+           "tables_bitwise_equal": "tables bitwise equal", "load_before": "load before"}
+
+
+def column_label(name: str) -> str:
+    """``ampcore_over_sort_logs`` → "ampcore / sort logs"; ``peak_rss_gib`` → "peak RSS (GiB)"."""
+    if name in _LABELS:
+        return _LABELS[name]
+    unit = ""
+    for suffix, shown in sorted(_UNITS.items(), key=lambda item: -len(item[0])):
+        if name.endswith(suffix) and name != suffix.lstrip("_"):
+            name, unit = name[: -len(suffix)], shown
+            break
+    words = [" / " if w == "over" else _NAMES.get(w, w) for w in name.split("_")]
+    return (" ".join(words).replace("  ", " ").replace(" / ", " / ").strip() + unit).replace("  ", " ")
+
+
+def cell_text(text: str) -> str:
+    """A CSV value as a reader wants it: 3 significant digits, integers with separators, yes/no, —."""
+    text = text.strip()
+    if text == "" or text.lower() == "nan":
+        return "—"
+    if text in ("True", "False"):
+        return "yes" if text == "True" else "no"
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if value.is_integer() and "e" not in text.lower() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e5 or abs(value) < 1e-3:
+        return f"{value:.2e}"
+    return f"{value:.3g}"
+
+
+class BenchmarkTable(SphinxDirective):
+    """``{benchmark-table} CAPTION`` with ``:file: PATH``: a recorded benchmark CSV as a readable table.
+
+    Human column names (units in brackets, ``_over_`` as "/"), numbers to 3 significant digits,
+    counts as integers with separators, yes/no, "—" for a missing value; the date and load
+    columns are left out (the page shows the run's date and machine once).
+    """
+
+    has_content = False
+    required_arguments = 0
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = {"file": lambda text: text.strip()}
+
+    def run(self) -> list[nodes.Node]:
+        import csv
+
+        path = (Path(self.env.doc2path(self.env.docname)).parent / self.options["file"]).resolve()
+        if not path.is_file():
+            raise self.error(f"{path} does not exist")
+        self.env.note_dependency(str(path))
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        header, body = rows[0], rows[1:]
+        keep = [i for i, name in enumerate(header) if name not in _DROPPED]
+        table = nodes.table(classes=["benchmark-table"])
+        if self.arguments:
+            title_nodes, _ = self.state.inline_text(self.arguments[0], self.lineno)
+            title = nodes.title(self.arguments[0], "", *title_nodes)
+            table += title
+            self.add_name(table)
+        group = nodes.tgroup(cols=len(keep))
+        table += group
+        for _ in keep:
+            group += nodes.colspec(colwidth=1)
+        head = nodes.thead()
+        head += _row([column_label(header[i]) for i in keep])
+        group += head
+        tbody = nodes.tbody()
+        for row in body:
+            tbody += _row([cell_text(row[i]) if i < len(row) else "—" for i in keep])
+        group += tbody
+        return [table]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("benchmark-table", BenchmarkTable)
     app.setup_extension("sphinx_exercise")
     app.add_node(hidden_solution)
     app.add_directive("solution-start", _hiding_solution_start(), override=True)
