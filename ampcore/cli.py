@@ -707,7 +707,8 @@ def cmd_chapter_run(args: argparse.Namespace) -> int:
                 raise Failure(f"chapter {chapter.topic} failed: {_one_line(exc)}") from exc
             run = _stamp_run(tmp_nb, chapter, params, time.perf_counter() - start)
         kept = True
-        print(f"notebook: {notebook}  (ran in {run['seconds']:.0f} s)", flush=True)
+        print(f"ran in {run['seconds']:.0f} s", file=sys.stderr, flush=True)
+        print(f"notebook: {notebook}", flush=True)
         claims, note = _chapter_claims(notebook, chapter, book)
         title = f"{chapter.title} (re-run: {shown})"
         try:

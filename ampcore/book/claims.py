@@ -186,6 +186,9 @@ def pytest_runtest_logreport(report: Any) -> None:
             if first.startswith("AssertionError") or first.startswith("assert "):
                 outcome = "fails"
                 stat = _short_numbers(first.removeprefix("AssertionError: "))
+                lines = message.splitlines()
+                if first.startswith("AssertionError: ") and len(lines) > 1:  # `assert x, "what"`: what, then x
+                    stat = f"{stat}: {_short_numbers(lines[1].strip())}"
                 if stat in ("assert False", "assert True", "AssertionError"):  # say what was asserted
                     source = [line[1:].strip() for line in str(report.longreprtext).splitlines() if line.startswith(">")]
                     stat = f"{source[-1]} is false" if source else stat
