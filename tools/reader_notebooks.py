@@ -34,24 +34,29 @@ ADMONITION_TITLES = {"note": "Note", "tip": "Tip", "warning": "Warning", "import
                      "prf:proposition": "Proposition", "prf:proof": "Proof", "prf:theorem": "Theorem"}
 
 
-def glue_values(nb: dict[str, Any]) -> dict[str, Any]:
-    """name → value of every ``glue`` output of an executed notebook (MyST-NB / scrapbook)."""
+def glue_values(nb: dict[str, Any], sidecar: dict[str, Any] | None = None) -> dict[str, Any]:
+    """name → value of every ``glue`` output of an executed notebook (MyST-NB / scrapbook).
+
+    `sidecar`: the ``NN_topic.glue.json`` that MyST-NB writes beside the notebooks it executes for
+    the book (``_build/jupyter_execute``), whose copies hold no glue outputs themselves.
+    """
     values: dict[str, Any] = {}
-    for cell in nb.get("cells", []):
-        for output in cell.get("outputs", []):
-            meta = (output.get("metadata") or {}).get("scrapbook") or {}
-            name = meta.get("name")
-            if not name:
-                continue
-            data = output.get("data") or {}
-            text = next((v for k, v in data.items() if k.endswith("text/plain")), None)
-            if text is None:
-                continue
-            text = "".join(text) if isinstance(text, list) else str(text)
-            try:
-                values[name] = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                values[name] = text.strip("'\"")
+    outputs = [output for cell in nb.get("cells", []) for output in cell.get("outputs", [])]
+    outputs += list((sidecar or {}).values())
+    for output in outputs:
+        meta = (output.get("metadata") or {}).get("scrapbook") or {}
+        name = meta.get("name")
+        if not name:
+            continue
+        data = output.get("data") or {}
+        text = next((v for k, v in data.items() if k.endswith("text/plain")), None)
+        if text is None:
+            continue
+        text = "".join(text) if isinstance(text, list) else str(text)
+        try:
+            values[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            values[name] = text.strip("'\"")
     return values
 
 
@@ -156,9 +161,10 @@ def _fences(text: str) -> str:
     return "\n".join(out)
 
 
-def reader_notebook(nb: dict[str, Any], bib: dict[str, tuple[str, str]], titles: dict[str, str]) -> dict[str, Any]:
+def reader_notebook(nb: dict[str, Any], bib: dict[str, tuple[str, str]], titles: dict[str, str],
+                    sidecar: dict[str, Any] | None = None) -> dict[str, Any]:
     """A copy of the executed `nb` whose Markdown cells are plain Markdown with its numbers."""
-    glue = glue_values(nb)
+    glue = glue_values(nb, sidecar)
     out = json.loads(json.dumps(nb))
     for cell in out.get("cells", []):
         if cell.get("cell_type") == "markdown":
@@ -196,14 +202,18 @@ def main(argv: list[str] | None = None) -> int:
     bib = bib_names(ROOT / "book" / "references.bib")
     titles = _titles(ROOT / "notebooks")
     target.mkdir(parents=True, exist_ok=True)
-    left = 0
+    left = missing = 0
     for path in paths:
-        nb = reader_notebook(json.loads(path.read_text(encoding="utf-8")), bib, titles)
+        glue_file = path.with_suffix(".glue.json")
+        sidecar = json.loads(glue_file.read_text(encoding="utf-8")) if glue_file.is_file() else None
+        nb = reader_notebook(json.loads(path.read_text(encoding="utf-8")), bib, titles, sidecar)
         text = json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
         left += sum(text.count(role) for role in ("{glue", "{cite", "{term}", "{doc}", ":::{"))
+        missing += len(re.findall(r"`[A-Za-z_][A-Za-z0-9_]*:[<>^=+ ,#0-9.]*[dfeg%s]`", text))
         (target / path.name).write_text(text, encoding="utf-8")
-    print(f"reader_notebooks: {len(paths)} chapters written to {target} ({left} MyST roles or fences left)")
-    return 0
+    print(f"reader_notebooks: {len(paths)} chapters written to {target} ({left} MyST roles or fences left, "
+          f"{missing} glued values not found)")
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":
