@@ -437,14 +437,15 @@ def _drop_gated_solutions(app: Sphinx, doctree: nodes.document) -> None:
 
 # benchmark columns: unit suffixes, and columns that the page shows once (machine.csv) or not at all
 _UNITS = {"_s": " (s)", "_mib": " (MiB)", "_gib": " (GiB)", "_nats": " (nats)", "_per_s": " per s"}
-_DROPPED = {"date", "load_1min"}
+_DROPPED: set[str] = set()  # every recorded column is shown: the date and load differ between tables
 _NAMES = {"n": "n", "m": "m", "k": "k", "d": "d", "r": "R", "fnn": "FNN", "ckdtree": "cKDTree", "kld": "KLD",
           "mc": "MC", "rss": "RSS", "sklearn": "scikit-learn", "pykdtree": "pykdtree", "maxdiff": "max |diff|",
           "gencopy": "GenCopy", "1thread": "1 thread", "2workers": "2 workers", "d10": "D_10"}
 
 
 _LABELS = {"within_4_gib": "within 4 GiB", "n_to_1.5": "N^1.5", "n_generated": "N_G", "n_train": "N",
-           "tables_bitwise_equal": "tables bitwise equal", "load_before": "load before"}
+           "tables_bitwise_equal": "tables bitwise equal", "load_before": "load before",
+           "load_1min": "load (1 min)"}
 
 
 def column_label(name: str) -> str:
@@ -484,8 +485,7 @@ class BenchmarkTable(SphinxDirective):
     """``{benchmark-table} CAPTION`` with ``:file: PATH``: a recorded benchmark CSV as a readable table.
 
     Human column names (units in brackets, ``_over_`` as "/"), numbers to 3 significant digits,
-    counts as integers with separators, yes/no, "—" for a missing value; the date and load
-    columns are left out (the page shows the run's date and machine once).
+    counts as integers with separators, yes/no, "—" for a missing value.
     """
 
     has_content = False
