@@ -8,6 +8,13 @@
 #                    the run is kept in _build/executed/), the chapters' claim tests on those runs,
 #                    `make book` on those runs, then the browser check of every page (headless
 #                    Chromium; screenshots in _build/screenshots/)
+#   make student     the student edition: the book without the exercises' solutions nor the lab's
+#                    answer key (_build/student/_build/html)
+#   make pdf         the whole book as one PDF (_build/pdf/ampbook.pdf), printed offline by the system
+#                    Chromium from the one-page HTML build (no TeX, no downloaded browser)
+#   make reader-notebooks  the executed chapters with their numbers in the prose and plain Markdown
+#                    (no MyST roles), for Jupyter, Colab or a download (_build/notebooks; the book's
+#                    download buttons give the same notebooks)
 #   make notebooks   re-execute notebooks/*.ipynb in place, keep text outputs, strip images
 #   make clean       remove _build and caches; `make distclean` also removes .venv
 #   make mathjax     (maintainers, needs npm) refresh the offline MathJax in book/_static/mathjax
@@ -42,12 +49,15 @@ PYTEST := python -m pytest -n 2
 NBVAL := $(PYTEST) --dist loadfile -o addopts="" -ra --strict-markers -p no:cacheprovider -p tools.nbval_record \
   --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
-.PHONY: help install lint book test notebooks clean distclean mathjax
+.PHONY: help install lint book test notebooks clean distclean mathjax student pdf reader-notebooks
 
 help:
 	@echo "make book       build the book into _build/html (open _build/html/book/intro.html)"
 	@echo "make lint       ruff over the code, mypy --strict over ampcore/, the layers contract"
 	@echo "make test       lint, unit tests + doctests, nbval on notebooks/, make book, then the browser check"
+	@echo "make student    the student edition (no solutions, no answer key) into _build/student/_build/html"
+	@echo "make pdf        the whole book as one PDF, _build/pdf/ampbook.pdf (needs the system Chromium)"
+	@echo "make reader-notebooks  executed chapters with their numbers in the prose (no MyST roles) in _build/notebooks"
 	@echo "make notebooks  re-execute notebooks/*.ipynb in place (text outputs kept, images stripped)"
 	@echo "make clean      remove _build and caches (make distclean also removes .venv)"
 	@echo "make bench      speed and memory benchmarks (writes benchmarks/results/*.csv; installs R + FNN via apt when root)"
@@ -70,12 +80,38 @@ book: $(STAMP)
 	python tools/seed_cache.py notebooks _build/executed _build/.jupyter_cache
 	jupyter-book build --all -W --keep-going .
 	@test -s _build/html/book/intro.html || { echo "make book: ERROR: _build/html/book/intro.html was not built" >&2; exit 1; }
+	@# the download button's notebooks: executed, numbers in the prose, plain Markdown (tools/reader_notebooks.py)
+	@if compgen -G '_build/jupyter_execute/notebooks/*.ipynb' > /dev/null; then \
+	  python tools/reader_notebooks.py _build/jupyter_execute/notebooks _build/html/_sources/notebooks; fi
 	@if $(HAVE_NOTEBOOKS); then \
 	  compgen -G '_build/html/_images/*.png' > /dev/null || { echo "make book: ERROR: notebooks/ has notebooks but _build/html/_images/ has no PNG figure (is MPLBACKEND set in the kernel?)" >&2; exit 1; }; \
 	  echo "make book: $$(ls _build/html/_images/*.png | wc -l) PNG figure(s) in _build/html/_images/"; \
 	fi
 	@echo "make book: done. Open file://$(CURDIR)/_build/html/book/intro.html"
 	@echo "           (for search: python3 -m http.server -d _build/html, then http://localhost:8000/book/intro.html)"
+
+# The student edition: the book's configuration with sphinx-exercise's hide_solutions and the
+# teaching page's answer key left out (tools/edition_config.py), the same execution cache as `make book`.
+student: $(STAMP)
+	python tools/seed_cache.py notebooks _build/executed _build/.jupyter_cache
+	python tools/edition_config.py student _build/student-config.yml
+	jupyter-book build --all -W --keep-going --config _build/student-config.yml --path-output _build/student .
+	@echo "make student: done. Open file://$(CURDIR)/_build/student/_build/html/book/intro.html"
+
+# The whole book as one PDF: the one-page build (singlehtml: chapter numbers, figures and offline
+# MathJax as in the book) printed by the system Chromium with playwright (tools/print_pdf.py
+# checks that every figure loaded and every formula was typeset, with the network off).
+pdf: $(STAMP)
+	python tools/seed_cache.py notebooks _build/executed _build/.jupyter_cache
+	python tools/edition_config.py print _build/print-config.yml
+	jupyter-book build --all -W --keep-going --builder singlehtml --config _build/print-config.yml --path-output _build/print .
+	python tools/print_pdf.py _build/print/_build/singlehtml/book/intro.html _build/pdf/ampbook.pdf
+	@echo "make pdf: done: $(CURDIR)/_build/pdf/ampbook.pdf"
+
+# Executed chapters for Jupyter, Colab or a download: numbers substituted into the prose, MyST
+# roles and fences turned into plain Markdown (from the book's own executions: `make book` first).
+reader-notebooks: book
+	python tools/reader_notebooks.py _build/jupyter_execute/notebooks _build/notebooks
 
 # ruff (pyflakes-level, config in pyproject.toml) over the code, mypy --strict over ampcore/, and
 # the layers contract (core <- studies <- book <- cli; tests/test_layers.py reads every import).

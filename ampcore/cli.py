@@ -8,7 +8,7 @@ parameters::
     ampcore kld amplified.npy reference.npy -k 5
     ampcore audit train.npy amplified.npy --law norm -o report.html
     ampcore chapter list
-    ampcore chapter run normal -p N 5000 -p seeds 20
+    ampcore chapter run normal -p N 5000 -p seed 20
 
 ``python -m ampcore`` is the same command. Exit codes: 0 success; 2 the command line is wrong
 (unknown sub-command, option, chapter or parameter; a value of the wrong type or out of range;
@@ -554,8 +554,15 @@ def _run_dir(option: str | None, chapter: Any, *, force: bool = False) -> tuple[
             )
         if resolved.is_dir():
             raise Failure(f"output {str(target)!r} is a folder")
-        if target.exists() and not force:
+        if (target.exists() or target.is_symlink()) and not force:
             raise UsageError(f"output {str(target)!r} exists; pass --force to replace it")
+    # the page's assets go to _static/ beside it: never into a folder of the user's without --force
+    static = html.parent / "_static"
+    if (static.exists() or static.is_symlink()) and not force:
+        raise UsageError(
+            f"output folder {str(html.parent)!r} already has a _static/ folder, which the page's assets would "
+            "be written into; choose another -o, or pass --force to replace the files that differ"
+        )
     made = not folder.exists()
     if option is None:
         folder.parent.mkdir(exist_ok=True)
@@ -563,13 +570,17 @@ def _run_dir(option: str | None, chapter: Any, *, force: bool = False) -> tuple[
 
 
 def _check_chapter_parameters(chapter: Any, pairs: Sequence[Sequence[str]]) -> dict[str, Any]:
+    from .book.runner import suggest
+
     spec = _spec(chapter)
     values: dict[str, Any] = {}
     try:
         for name, text in pairs:
             if name not in spec:
                 takes = ", ".join(spec) or "no parameters"
-                raise UsageError(f"unknown parameter {name!r} for chapter {chapter.topic}; it takes: {takes}")
+                raise UsageError(
+                    f"unknown parameter {name!r} for chapter {chapter.topic}{suggest(name, list(spec))}; it takes: {takes}"
+                )
             values[name] = spec.parameters[name].parse_text(text)
         checked = spec.check(values)
     except (TypeError, ValueError) as exc:
@@ -583,23 +594,93 @@ def _quiet_papermill() -> Iterator[None]:
 
     asyncio's "Task exception was never retrieved" is silenced for the rest of the command: after
     Ctrl-C or SIGTERM the cell's task fails with the interrupt we asked for, and the one line
-    the command prints says so.
+    the command prints says so. The kernel's ZMQ sockets, closed under a cell that was stopped
+    (a timeout, Ctrl-C, SIGTERM), make tornado and jupyter_client log a ZMQError traceback: those
+    loggers are silenced too, since the command says in one line what happened.
     """
     import logging
 
     logger = logging.getLogger("papermill")
     level = logger.level
     logger.setLevel(logging.ERROR)
-    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    for name in ("asyncio", "tornado", "tornado.general", "tornado.application", "traitlets", "jupyter_client",
+                 "nbclient", "NotebookClient"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         yield
     finally:
         logger.setLevel(level)
 
 
+def _stamp_run(notebook: Path, chapter: Any, params: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """Write what the run was (parameters against the defaults, date, ampcore, time) into its metadata."""
+    import datetime as _dt
+    import json
+
+    from . import __version__
+
+    defaults = _spec(chapter).defaults()
+    run = {
+        "chapter": chapter.stem,
+        "parameters": {k: params.get(k, v) for k, v in defaults.items()},
+        "changed": sorted(params),
+        "defaults": defaults,
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "ampcore": __version__,
+        "seconds": round(seconds, 1),
+    }
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb.setdefault("metadata", {})["ampbook_run"] = run
+    notebook.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return run
+
+
+def _banner(chapter: Any, run: dict[str, Any], claims: Any, claims_note: str) -> str:
+    """MyST Markdown above a re-run page: what changed, when, with what, and which findings hold."""
+    from .book.claims import claims_markdown
+
+    def cell(value: Any) -> str:
+        return "`" + repr(value).replace("|", "\\|").replace("`", "'") + "`"
+
+    rows = ["| parameter | this run | the book |", "|:--|:--|:--|"]
+    for name, default in run["defaults"].items():
+        value = run["parameters"][name]
+        mark = " **(changed)**" if name in run["changed"] and value != default else ""
+        rows.append(f"| `{name}` | {cell(value)}{mark} | {cell(default)} |")
+    changed = [n for n in run["changed"] if run["parameters"][n] != run["defaults"][n]]
+    summary = (", ".join(f"{n} = {run['parameters'][n]!r} (book: {run['defaults'][n]!r})" for n in changed)
+               or "none: this run is at the book's defaults")
+    parts = [
+        ":::{admonition} What this run changed",
+        ":class: note rerun-banner",
+        f"A re-run of chapter {int(chapter.number)} of the book, made on {run['date']} with ampcore "
+        f"{run['ampcore']} in {run['seconds']:.0f} s. Changed parameters: {summary}.",
+        "",
+        *rows,
+        ":::",
+        "",
+        ":::{admonition} Which findings still hold at these parameters",
+        ":class: tip rerun-claims",
+    ]
+    if claims:
+        parts += [
+            "Each finding of the chapter's *What we found* is checked by a test; here those tests ran on this "
+            "run's numbers. ✓ holds, ✗ does not hold, – could not be checked at these parameters (the test "
+            "reads a value this run did not compute). The last column shows the values each test compared.",
+            "",
+            claims_markdown(claims),
+        ]
+    else:
+        parts.append(claims_note)
+    parts.append(":::")
+    return "\n".join(parts)
+
+
 def cmd_chapter_run(args: argparse.Namespace) -> int:
+    import time
+
     from ._validation import check_int
-    from .book.runner import execute_chapter, resolve_chapter
+    from .book.runner import execute_chapter, expected_time, resolve_chapter
 
     _check(check_int, args.timeout, "timeout", minimum=1)
     chapters = _chapters_from(args)
@@ -609,29 +690,96 @@ def cmd_chapter_run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc.args[0])) from exc
     params = _check_chapter_parameters(chapter, args.param or [])
     notebook, html, made = _run_dir(args.output, chapter, force=args.force)
+    book = chapter.path.resolve().parent.parent
     folder = notebook.parent
     folder.mkdir(exist_ok=True)
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "defaults"
+    estimate = expected_time(chapter, params)
+    print(f"running {chapter.path} ({shown}) ...", file=sys.stderr, flush=True)
+    if estimate is not None:
+        print(f"expected run time: {estimate.describe()}; Ctrl-C stops it and removes partial outputs",
+              file=sys.stderr, flush=True)
     ok = False
+    kept = False
     try:
         inputs = [str(chapter.path)]
-        with _atomic(notebook, inputs=inputs, force=args.force) as tmp_nb, \
-                _atomic(html, inputs=inputs, force=args.force) as tmp_html:
-            shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "defaults"
-            print(f"running {chapter.path} ({shown}) ...", file=sys.stderr, flush=True)
+        with _atomic(notebook, inputs=inputs, force=args.force) as tmp_nb:
+            start = time.perf_counter()
             try:
                 with _quiet_papermill():
                     execute_chapter(chapter.path, tmp_nb, params, progress=not args.no_progress, timeout=args.timeout)
+            except TimeoutError as exc:  # nbclient's CellTimeoutError
+                raise Failure(
+                    f"chapter {chapter.topic}: a cell ran longer than the per-cell limit of {args.timeout} s and was "
+                    f"stopped; raise the limit with --timeout SECONDS"
+                    + (f" (the whole chapter is expected to take {estimate.describe()})" if estimate else "")
+                ) from exc
             except Exception as exc:  # papermill's PapermillExecutionError and kernel errors
                 raise Failure(f"chapter {chapter.topic} failed: {_one_line(exc)}") from exc
-            _render_html(tmp_nb, tmp_html, title=f"{chapter.title} ({shown})", book=chapter.path.parent.parent)
+            run = _stamp_run(tmp_nb, chapter, params, time.perf_counter() - start)
+        kept = True
+        print(f"ran in {run['seconds']:.0f} s", file=sys.stderr, flush=True)
+        print(f"notebook: {notebook}", flush=True)
+        claims, note = _chapter_claims(notebook, chapter, book)
+        title = f"{chapter.title} (re-run: {shown})"
+        try:
+            with _atomic(html, inputs=inputs, force=args.force) as tmp_html:
+                _render_html(notebook, tmp_html, title=title, book=book,
+                             banner=_banner(chapter, run, claims, note), overwrite_static=args.force or made)
+        except FileExistsError as exc:
+            raise Failure(f"the page was not written: {exc}; the executed notebook is kept at {notebook}") from exc
+        except Exception as exc:
+            raise Failure(_render_failure(exc, notebook)) from exc
         ok = True
     finally:
-        if not ok and made:
+        if not ok and made and not kept:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only if empty
-    print(f"notebook: {notebook}")
     print(f"html:     {html}")
     return 0
+
+
+def _chapter_claims(notebook: Path, chapter: Any, book: Path) -> tuple[Any, str]:
+    """Run the chapter's claim tests on the run's records; print and return their verdicts."""
+    import subprocess
+
+    from .book.claims import check_claims, claim_tests, claims_text
+
+    tests = claim_tests(book, chapter.stem)
+    if tests is None:
+        note = f"The chapter has no claim tests here (tests/test_chapter_{chapter.stem}.py), so its findings were not checked."
+        print(note, flush=True)
+        return (), note
+    print(f"checking the chapter's findings on this run ({tests.name}) ...", file=sys.stderr, flush=True)
+    try:
+        claims = check_claims(notebook, tests)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        note = f"The chapter's findings could not be checked: {_one_line(exc)}."
+        print(note, flush=True)
+        return (), note
+    held = sum(c.outcome == "holds" for c in claims)
+    print(f"findings at these parameters: {held} of {len(claims)} hold", flush=True)
+    print(claims_text(claims), flush=True)
+    return claims, ""
+
+
+def _render_failure(exc: BaseException, notebook: Path) -> str:
+    """One line: the build's first error, where the executed notebook is, where the log is."""
+    first = getattr(exc, "first_line", None) or _one_line(exc)
+    log_text = getattr(exc, "log", None)
+    where = ""
+    if log_text:
+        log = notebook.with_suffix(".render.log")
+        with contextlib.suppress(OSError):
+            log.write_text(_strip_ansi(log_text), encoding="utf-8")
+            where = f"; build log: {log}"
+    return f"rendering the page failed: {first}; the executed notebook is kept at {notebook}{where}"
+
+
+def _strip_ansi(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -641,17 +789,21 @@ def _one_line(exc: BaseException) -> str:
         cell = getattr(exc, "exec_count", None)
         where = f" in cell [{cell}]" if cell is not None else ""
         return f"{ename}: {evalue}{where}"
-    text = str(exc).strip().splitlines()
+    first = getattr(exc, "first_line", None)
+    if first:
+        return str(first)
+    text = [line for line in str(exc).strip().splitlines() if line.strip(" =-")]
     return text[-1] if text else type(exc).__name__
 
 
-def _render_html(notebook: Path, target: Path, *, title: str, book: Path) -> None:
+def _render_html(notebook: Path, target: Path, *, title: str, book: Path, banner: str | None = None,
+                 overwrite_static: bool = False) -> None:
     """Standalone HTML rendered with the book's own Sphinx configuration (glue, citations,
-    glossary terms as in the book; :func:`ampcore.book.render.render_chapter`), or with nbconvert
-    and the book's offline MathJax when the book's configuration is not found."""
+    glossary terms, chapter numbers as in the book; :func:`ampcore.book.render.render_chapter`), or
+    with nbconvert and the book's offline MathJax when the book's configuration is not found."""
     from .book.render import render_chapter
 
-    render_chapter(notebook, target, book=book, title=title)
+    render_chapter(notebook, target, book=book, title=title, banner=banner, overwrite_static=overwrite_static)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -671,7 +823,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  ampcore kld amplified.npy reference.npy -k 5 --bits\n"
             "  ampcore audit train.npy amplified.npy --law norm -o report.html\n"
             "  ampcore chapter list\n"
-            "  ampcore chapter run normal -p N 5000 -p seeds 20\n\n"
+            "  ampcore chapter run normal -p N 5000 -p seed 20\n\n"
             "exit codes: 0 ok, 2 usage error, 1 failure; add --traceback to see Python tracebacks."
         ),
     )
@@ -784,7 +936,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the book's chapters or re-run one at other parameters",
         formatter_class=_formatter,
         description="List the book's chapter notebooks and their parameters, or re-run one with papermill.",
-        epilog="examples:\n  ampcore chapter list\n  ampcore chapter run normal -p N 5000 -p seeds 20",
+        epilog="examples:\n  ampcore chapter list\n  ampcore chapter run normal -p N 5000 -p seed 20",
     )
     csub = chapter.add_subparsers(dest="chapter_command", metavar="ACTION", parser_class=_Parser)
     csub.required = True
@@ -805,16 +957,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="execute a chapter with papermill and render it to HTML",
         formatter_class=_formatter,
         description=(
-            "Execute a chapter notebook with papermill at new parameters, render it to standalone\n"
-            "HTML with the book's Sphinx configuration (nbconvert outside the repository), and print\n"
-            "both paths. The source notebook is never written.\n"
+            "Execute a chapter notebook with papermill at new parameters (the expected run time is\n"
+            "printed first), check which of the chapter's findings still hold (its claim tests, run on\n"
+            "this run's numbers: ✓/✗ on the terminal and at the top of the page), render it to\n"
+            "standalone HTML with the book's Sphinx configuration (nbconvert outside the repository),\n"
+            "and print both paths. The source notebook is never written, nor any file in the output\n"
+            "folder that the command did not create, unless --force.\n"
             "Values are read by the parameter's declared type: 5000, 2.5, 1e-3, '[1, 10, 100]'.\n"
             "Unknown names and bad values are refused before anything runs (papermill would only warn)."
         ),
         epilog=(
             "examples:\n"
             "  ampcore chapter run normal -p N 5000\n"
-            "  ampcore chapter run 04 -p seeds 20 -p gains '[1, 10, 100]' -o /tmp/normal-run\n"
+            "  ampcore chapter run 04 -p replicates 10 -p gains '[1, 10, 100]' -o /tmp/normal-run\n"
             "  ampcore chapter list      # the chapters and their parameters"
         ),
     )

@@ -18,6 +18,7 @@ Provenance: no formula here (rendering only).
 from __future__ import annotations
 
 import base64
+from html import escape as html_escape
 import mimetypes
 import os
 import re
@@ -31,7 +32,7 @@ from typing import Any
 
 from .runner import render_html
 
-__all__ = ["RenderedPage", "render_chapter", "book_config"]
+__all__ = ["RenderedPage", "RenderError", "render_chapter", "book_config", "book_pages", "first_error_line"]
 
 # What a one-chapter build needs from the book besides its _config.yml: the pages that the
 # chapter's {term} and {cite} roles point to (the glossary itself cites references).
@@ -104,12 +105,120 @@ def _embed_images(html: str, folder: Path) -> str:
     return re.sub(r'(\bsrc=)"_images/([^"]+)"', inline, html)
 
 
+class RenderError(RuntimeError):
+    """The book build of a page failed.
+
+    Attributes
+    ----------
+    first_line : str
+        The first error line of the build (the cause, not Jupyter Book's closing banner).
+    log : str
+        The build's whole output.
+    """
+
+    def __init__(self, message: str, first_line: str, log: str) -> None:
+        super().__init__(message)
+        self.first_line = first_line
+        self.log = log
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ERROR_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*(?:Error|Exception|Interrupt)|Extension error|Sphinx error|ERROR)\b[^:]*:\s*(.*)$")
+
+
+def first_error_line(log: str) -> str:
+    """The first line of a build log that names an error with a message (the root cause).
+
+    Examples
+    --------
+    >>> first_error_line("Traceback...\\nKeyError: 'x'\\n\\nRuntimeError: \\n=====")
+    "KeyError: 'x'"
+    """
+    lines = [_ANSI.sub("", line).strip() for line in log.splitlines()]
+    for line in lines:
+        match = _ERROR_LINE.match(line)
+        if match and match.group(1).strip(" =") and not match.group(1).startswith("=="):
+            return line
+    meaningful = [line for line in lines if line.strip(" =")]
+    return meaningful[-1] if meaningful else "(no output)"
+
+
+def book_pages(book: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Every page of the book's ``_toc.yml``: docname → ``{"url", "title", "number"}``.
+
+    The URL is the page of the built book (``_build/html``) when it exists, else the page's
+    source in the repository of ``_config.yml``; chapters carry their number in the book.
+    """
+    import yaml
+
+    from .runner import find_chapters
+
+    root = Path(book).resolve()
+    toc_path = root / "_toc.yml"
+    if not toc_path.is_file():
+        return {}
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8")) or {}
+    config = book_config(root) or {}
+    repository = dict(config.get("repository") or {})
+    url = str(repository.get("url") or "").rstrip("/")
+    branch = str(repository.get("branch") or "main")
+    titles = {f"notebooks/{c.stem}": c.title for c in find_chapters(root / "notebooks")} if (root / "notebooks").is_dir() else {}
+    entries: list[tuple[str, int | None]] = []
+    if toc.get("root"):
+        entries.append((str(toc["root"]), None))
+    for part in toc.get("parts") or [{"chapters": toc.get("chapters") or []}]:
+        count = 0
+        for item in part.get("chapters") or []:
+            if "file" not in item:
+                continue
+            count += 1
+            entries.append((str(item["file"]), count if part.get("numbered") else None))
+    pages: dict[str, dict[str, Any]] = {}
+    for docname, number in entries:
+        built = root / "_build" / "html" / f"{docname}.html"
+        source = next((root / f"{docname}{ext}" for ext in (".ipynb", ".md") if (root / f"{docname}{ext}").is_file()), None)
+        if built.is_file():
+            link = built.as_uri()
+        elif url and source is not None:
+            link = f"{url}/blob/{branch}/{source.relative_to(root).as_posix()}"
+        else:
+            continue
+        title = titles.get(docname, docname.rsplit("/", 1)[-1])
+        pages[docname] = {"url": link, "title": f"Chapter {number}, {title}" if number else title, "number": number}
+    return pages
+
+
+_PAGE_CSS = """<style>
+/* a re-run page is one file: no search index to search */
+.search-button, .search-button-field, .bd-search, form.bd-search, .search-button__wrapper { display: none !important; }
+</style>"""
+
+
+def _write_static(built: Path, static: Path, *, overwrite: bool) -> None:
+    """Copy the theme's assets to `static`; an existing different file is replaced only if `overwrite`."""
+    for path in sorted(built.rglob("*")):
+        if path.is_dir():
+            continue
+        dest = static / path.relative_to(built)
+        if dest.is_symlink() or dest.exists():
+            if not dest.is_symlink() and dest.is_file() and dest.read_bytes() == path.read_bytes():
+                continue
+            if not overwrite:
+                raise FileExistsError(f"{str(dest)!r} exists and differs from the page's asset; pass --force to replace it")
+            dest.unlink()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+
+
 def render_chapter(
     notebook: str | os.PathLike[str],
     target: str | os.PathLike[str],
     *,
     book: str | os.PathLike[str],
     title: str,
+    banner: str | None = None,
+    number: int | None = None,
+    overwrite_static: bool = True,
     timeout: float = 600.0,
 ) -> RenderedPage:
     """Write the executed `notebook` as one standalone HTML page rendered like the book.
@@ -126,6 +235,15 @@ def render_chapter(
         ``book/references.md``.
     title : str
         The page's title (e.g. the chapter's title and the parameters of the run).
+    banner : str, optional
+        MyST Markdown shown above the chapter (what the run changed, which findings hold);
+        without it the page opens with `title` alone.
+    number : int, optional
+        The chapter's number in the book, so figures, sections and equations keep it ("Fig. 4.1");
+        default: read from the book's ``_toc.yml`` by the notebook's file name.
+    overwrite_static : bool
+        Replace files of an existing ``_static`` folder beside `target` that differ from the
+        page's assets; if False such a file raises FileExistsError (identical files are kept).
     timeout : float
         Seconds the Sphinx build may take.
 
@@ -135,8 +253,8 @@ def render_chapter(
 
     Raises
     ------
-    RuntimeError
-        If the Sphinx build fails (its output is in the message).
+    RenderError
+        If the Sphinx build fails (its first error line and whole log are attributes).
     """
     source, page = Path(notebook).resolve(), Path(target)
     if not source.is_file():
@@ -151,6 +269,9 @@ def render_chapter(
         return RenderedPage(page, "nbconvert", f"no book configuration (_config.yml, {', '.join(_COMPANION_PAGES)}) in {str(root)!r}")
     import yaml
 
+    pages = book_pages(root)
+    if number is None:
+        number = pages.get(f"notebooks/{source.stem}", {}).get("number")
     stem = re.sub(r"[^0-9A-Za-z_]", "_", source.stem)
     with tempfile.TemporaryDirectory(prefix="ampcore-render-") as tmp:
         project = Path(tmp) / "project"
@@ -162,26 +283,38 @@ def render_chapter(
         for bib in config.get("bibtex_bibfiles") or []:
             (project / bib).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(root / bib, project / bib)
-        toc = {"format": "jb-book", "root": f"notebooks/{stem}",
-               "chapters": [{"file": name.removesuffix(".md")} for name in _COMPANION_PAGES]}
+        heading = title.replace("\n", " ")
+        (project / "run.md").write_text(f"# {heading}\n\n{banner or ''}\n", encoding="utf-8")
+        toc = {"format": "jb-book", "root": "run", "parts": [
+            {"caption": "Chapter", "numbered": True, "chapters": [{"file": f"notebooks/{stem}"}]},
+            {"caption": "Back matter", "chapters": [{"file": name.removesuffix(".md")} for name in _COMPANION_PAGES]},
+        ]}
         (project / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
-        (project / "_config.yml").write_text(
-            yaml.safe_dump(_project_config(config, root, title), sort_keys=False, allow_unicode=True), encoding="utf-8")
+        settings = _project_config(config, root, title)
+        sphinx_config = settings["sphinx"]["config"]
+        sphinx_config["ampbook_chapter_number"] = int(number or 0)
+        sphinx_config["ampbook_pages"] = {doc: {"url": p["url"], "title": p["title"]} for doc, p in pages.items()
+                                          if doc != f"notebooks/{source.stem}" and doc not in ("book/glossary", "book/references")}
+        (project / "_config.yml").write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), encoding="utf-8")
         command = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
                    "build", str(project), "--builder", "singlehtml", "--quiet"]
         env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=project)
         built = project / "_build" / "singlehtml"
-        single = built / "notebooks" / f"{stem}.html"  # the root page; index.html only redirects to it
+        single = built / "run.html"  # the root page; index.html only redirects to it
         if done.returncode != 0 or not single.is_file():
-            raise RuntimeError(f"the book build of {source.name} failed (exit {done.returncode}):\n"
-                               f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
-        # the page sat in notebooks/: its assets are ../_static and ../_images; it will sit beside _static
-        html = re.sub(r'((?:src|href)=")\.\./(_static|_images)/', r"\1\2/", single.read_text(encoding="utf-8"))
+            log = f"{done.stdout}\n{done.stderr}"
+            first = first_error_line(log)
+            raise RenderError(f"the book build of {source.name} failed (exit {done.returncode}): {first}", first, log)
+        html = single.read_text(encoding="utf-8")
         # cross-references inside the single page (glossary terms, citations, exercises)
-        html = html.replace(f'href="notebooks/{stem}.html#', 'href="#')
+        for doc in (f"notebooks/{stem}", "run", *(name.removesuffix(".md") for name in _COMPANION_PAGES)):
+            html = html.replace(f'href="{doc}.html#', 'href="#')
+        html = html.replace("</head>", f"{_PAGE_CSS}\n</head>", 1)
+        # the theme's sidebar names the book by `docstitle`, which a one-page build does not set
+        book_title = html_escape(str(config.get("title") or "the book"))
+        html = html.replace('<p class="title logo__title">None</p>', f'<p class="title logo__title">{book_title}</p>')
         html = _embed_images(html, built / "_images")
-        static = page.parent / "_static"
-        shutil.copytree(built / "_static", static, dirs_exist_ok=True)
+        _write_static(built / "_static", page.parent / "_static", overwrite=overwrite_static)
         page.write_text(html, encoding="utf-8")
         return RenderedPage(page, "book", done.stderr.strip())

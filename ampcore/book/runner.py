@@ -17,7 +17,12 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+import shutil
+import tempfile
+import ast
+import csv
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,9 +44,16 @@ __all__ = [
     "chapter_fingerprint",
     "executed_records",
     "EXECUTED_ENV",
+    "RUN_NOTEBOOK_ENV",
+    "CHAPTER_WORK",
+    "Estimate",
+    "expected_time",
+    "suggest",
 ]
 
 EXECUTED_ENV = "AMPBOOK_EXECUTED"
+RUN_NOTEBOOK_ENV = "AMPBOOK_RUN_NOTEBOOK"
+"""An executed notebook (a re-run) whose records :func:`executed_records` returns for its chapter."""
 
 NOTEBOOKS_ENV = "AMPBOOK_NOTEBOOKS"
 _CHAPTER_RE = re.compile(r"^(\d{2})_([A-Za-z0-9_]+)\.ipynb$")
@@ -159,7 +171,129 @@ def resolve_chapter(name: str, chapters: Sequence[Chapter]) -> Chapter:
         ):
             return chapter
     known = ", ".join(chapter.topic for chapter in chapters) or "(none: the folder has no NN_topic.ipynb)"
-    raise LookupError(f"unknown chapter {name!r}; choose one of: {known}")
+    hint = suggest(key, [c.topic for c in chapters] + [c.stem for c in chapters])
+    raise LookupError(f"unknown chapter {name!r}{hint}; choose one of: {known}")
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'seed'?)"`` for the closest of `choices` to `word`, or ``""``.
+
+    Examples
+    --------
+    >>> suggest("seeds", ["N", "seed", "gains"])
+    " (did you mean 'seed'?)"
+    >>> suggest("zzz", ["N", "seed"])
+    ''
+    """
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+
+
+# How each chapter's work grows with its parameters: an expression whose ratio to its value at the
+# defaults scales the chapter's recorded time (benchmarks/results/chapter_times.csv) to an
+# estimate. Read from each chapter's code: the dominant loops are over replicates, the
+# generated events (N times the gains) and the reference sample (kNN divergences are about linear
+# in the events); a GAN costs its training steps. A rough guide, not a measurement.
+CHAPTER_WORK: dict[str, str] = {
+    "01_question": "1",
+    "02_entropy_bound": "replicates * (sum(n_values) * len(m_values) + N * sum(gains)) + reference_size",
+    "03_fidelity": "replicates * sum(n_values) + N * G + reference_size",
+    "04_normal": ("replicates * len(m_values) * N * sum(gains) + reference_size"
+                  " + (exponent_replicates + generator_replicates) * sum(exponent_n) * sum(exponent_gains)"),
+    "05_lognormal": "replicates * len(m_values) * N * sum(gains) + reference_size",
+    "06_reamplification": ("replicates * N * sum(gains) * G + reference_size"
+                           " + cover_replicates * N_cover * stage_gain ** stages + chain_replicates * generations * n_small"),
+    "07_resolution_significance": "(replicates + spread_replicates) * N * sum(gains)",
+    "08_generative": "replicates * gan_steps * 3 * 100 + replicates * N_large * sum(gains)",
+    "09_neighbours": ("replicates * rounds * len(dims) * len(scales) * N"
+                      " + notion_replicates * notion_rounds * len(gains) * N + chains * generations * n_chain"),
+    "10_dimensions": ("replicates * N * sum(gains) * len(dims) + shell_gain * N * len(shell_dimensions)"
+                      " + min(gan_steps, 1) * len(shell_dimensions) * 16_000_000 + gan_steps * len(shell_dimensions) * 1000"
+                      " + reference_size * len(dims)"),
+}
+# what every run costs whatever its parameters: the kernel, the imports, the figures (seconds)
+_FIXED_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The expected run time of a chapter at some parameters.
+
+    Attributes
+    ----------
+    seconds : float
+        Expected time on an idle machine like the one of the recorded timing (2 cores).
+    recorded : float
+        The chapter's recorded time at its defaults (CPU seconds of the kernel and its workers).
+    ratio : float
+        Work at these parameters over work at the defaults (:data:`CHAPTER_WORK`).
+    """
+
+    seconds: float
+    recorded: float
+    ratio: float
+
+    def describe(self) -> str:
+        """``about 2 min 10 s on 2 idle cores (18 s at the defaults, x 7.3 the work)``."""
+        return (f"about {_duration(self.seconds)} on 2 idle cores ({_duration(self.recorded)} at the defaults, "
+                f"x {self.ratio:.3g} the work)")
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+    return f"{seconds / 3600:.1f} h"
+
+
+_WORK_CALLS: dict[str, Any] = {"len": len, "sum": sum, "max": max, "min": min}
+_WORK_OPS: dict[type, Any] = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+                              ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+
+
+def _work(node: ast.AST, names: Mapping[str, Any]) -> Any:
+    """Evaluate a :data:`CHAPTER_WORK` expression: numbers, names, + - * / **, len/sum/max/min."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return node.value
+    if isinstance(node, ast.Name):
+        return names[node.id]
+    if isinstance(node, ast.BinOp) and type(node.op) in _WORK_OPS:
+        return _WORK_OPS[type(node.op)](_work(node.left, names), _work(node.right, names))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _WORK_CALLS:
+        return _WORK_CALLS[node.func.id](*(_work(a, names) for a in node.args))
+    raise ValueError(f"not a work expression: {ast.dump(node)}")
+
+
+def expected_time(chapter: Chapter, parameters: Mapping[str, Any], timings: str | Path | None = None) -> Estimate | None:
+    """The expected run time of `chapter` at `parameters` (the others at their defaults), or None.
+
+    Scales the chapter's recorded time at its defaults (`timings`, default
+    ``benchmarks/results/chapter_times.csv`` of the book) by the ratio of its work expression
+    (:data:`CHAPTER_WORK`) at `parameters` to its value at the defaults; a fixed
+    start-up part (kernel, imports) does not scale. None if there is no record or expression.
+    """
+    work = CHAPTER_WORK.get(chapter.stem)
+    path = Path(timings) if timings is not None else chapter.path.resolve().parent.parent / "benchmarks" / "results" / "chapter_times.csv"
+    if work is None or not path.is_file():
+        return None
+    with path.open(newline="", encoding="utf-8") as handle:
+        row = next((r for r in csv.DictReader(handle) if r.get("chapter") == chapter.stem), None)
+    if row is None:
+        return None
+    # the CPU time of the kernel and its workers: the wall time of a shared machine overstates it
+    recorded = float(row.get("cpu_s") or 0) or float(row["wall_s"])
+    defaults = chapter.spec().defaults()
+    try:
+        base = float(_work(ast.parse(work, mode="eval").body, defaults))
+        now = float(_work(ast.parse(work, mode="eval").body, {**defaults, **dict(parameters)}))
+    except (ValueError, TypeError, KeyError, ZeroDivisionError, SyntaxError):
+        return None
+    ratio = now / base if base > 0 else 1.0
+    fixed = min(_FIXED_SECONDS, recorded)
+    return Estimate(seconds=fixed + (recorded - fixed) * ratio, recorded=recorded, ratio=ratio)
 
 
 def execute_chapter(
@@ -215,11 +349,55 @@ def execute_chapter(
         raise FileNotFoundError(f"The output folder {str(target.parent)!r} does not exist.")
     params = dict(parameters or {})
     chapter_spec(source).check(params)
-    papermill.execute_notebook(
-        str(source), str(target), parameters=params, kernel_name="python3", progress_bar=progress,
-        cwd=str(source.parent), execution_timeout=timeout, kernel_manager_class=IPCAsyncKernelManager,
-    )
+    launched: list[Any] = []
+    logs = Path(tempfile.mkdtemp(prefix="ampcore-kernel-log-"))
+
+    class ChapterKernelManager(IPCAsyncKernelManager):
+        """The kernel's own stderr goes to a file, not the terminal, and the kernel is remembered.
+
+        The kernel runs in a session of its own: when a cell is stopped (a timeout, Ctrl-C,
+        SIGTERM) it can outlive this process by a moment and print its shutdown (``Parent
+        appears to have exited``, ZMQError tracebacks) on the terminal. Its outputs reach the
+        notebook over ZMQ either way.
+        """
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw.setdefault("stderr", open(logs / "kernel.stderr", "ab"))  # noqa: SIM115 (closed below)
+            launched.append(kw["stderr"])
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            launched.append(self.provisioner)
+
+    try:
+        papermill.execute_notebook(
+            str(source), str(target), parameters=params, kernel_name="python3", progress_bar=progress,
+            cwd=str(source.parent), execution_timeout=timeout, kernel_manager_class=ChapterKernelManager,
+        )
+    finally:
+        _end_kernels(launched)
+        shutil.rmtree(logs, ignore_errors=True)
     return read_records(target)
+
+
+def _end_kernels(launched: Sequence[Any]) -> None:
+    """End every kernel of `launched` still running (its whole process group) and close its log."""
+    import signal
+
+    for item in launched:
+        process = getattr(item, "process", None)
+        if process is not None and process.poll() is None:
+            pgid = getattr(item, "pgid", None)
+            try:
+                if pgid and hasattr(os, "killpg") and pgid != os.getpgid(0):
+                    os.killpg(pgid, signal.SIGKILL)
+                else:
+                    process.kill()
+                process.wait(timeout=10)
+            except (ProcessLookupError, PermissionError, OSError):
+                pass
+            except Exception:  # noqa: BLE001 (a kernel that will not die must not hide the real error)
+                pass
+        if hasattr(item, "close"):
+            item.close()
 
 
 _MATHJAX_SENTINEL = "ampcore-local-mathjax.js"
@@ -322,12 +500,19 @@ def executed_records(notebook: str | Path, folder: str | Path | None = None, *, 
     ``make test`` leaves them after nbval); if there is none, or it is stale, executes the
     chapter at its defaults with papermill into that folder first.
 
+    If ``$AMPBOOK_RUN_NOTEBOOK`` names an executed notebook of the same file name (a re-run at
+    other parameters, :func:`ampcore.book.claims.check_claims`), its records are returned as
+    they are.
+
     Returns
     -------
     dict
         The chapter's ``record`` payloads.
     """
     source = Path(notebook).resolve()
+    run = os.environ.get(RUN_NOTEBOOK_ENV)
+    if run and Path(run).name == source.name:
+        return read_records(run)
     if folder is None:
         folder = os.environ.get(EXECUTED_ENV) or source.parent.parent / "_build" / "executed"
     target = Path(folder) / source.name
