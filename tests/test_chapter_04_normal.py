@@ -96,6 +96,8 @@ def test_gain_law_verdicts_use_the_declared_tolerance(rec):
     # the prose says "agrees" exactly where the largest gap is below 3 SE of the mean (declared)
     for m, z in rec["law_z"].items():
         assert (rec["law_verdict"][m] == "agrees") == (z < 3), m
+    # the same rule for the exercise at N = 500
+    assert (rec["ex_04_small_verdict"] == "agrees") == (rec["ex_04_small_law_z"] < 3)
 
 
 def test_envelope_correct_model_grows_like_n_to_the_one_over_m(rec):
