@@ -547,7 +547,7 @@ def test_the_books_chapters_refuse_out_of_range_values_before_a_kernel(cli, monk
 
 def test_values_are_parsed_by_declared_type(work: Path) -> None:
     from ampcore.book.runner import find_chapters
-    from ampcore.cli import _check_chapter_parameters
+    from ampcore.cli.chapter import _check_chapter_parameters
 
     chapter = find_chapters(work / "notebooks")[0]
     assert _check_chapter_parameters(chapter, [["N", "010"], ["M", "2.5e0"], ["gains", "[1, 2,]"]]) == {
@@ -578,14 +578,15 @@ def test_sigterm_in_process_unwinds_like_ctrl_c(cli, work: Path, monkeypatch: py
     partial file is removed by the same `finally` as for Ctrl-C, exit 143, one line."""
     import signal as signals
 
-    import ampcore.cli as command
+    import ampcore.cli.amplify as command
+    from ampcore.cli.files import atomic
 
     def write_then_sigterm(path, sample, **options):
-        with command._atomic(path) as tmp:
+        with atomic(path) as tmp:
             tmp.write_bytes(b"half")
             os.kill(os.getpid(), signals.SIGTERM)
 
-    monkeypatch.setattr(command, "_write_sample", write_then_sigterm)
+    monkeypatch.setattr(command, "write_sample", write_then_sigterm)
     before = signals.getsignal(signals.SIGTERM)
     proc = cli(*AMP, "x.npy", "-o", "fresh.npy", cwd=work)
     _one_line_error_like(proc, 143, "terminated by SIGTERM")

@@ -3,10 +3,12 @@
 Every module's imports are read with ``ast`` (those inside functions too), resolved to the
 ampcore module they name, and checked:
 
-* the core (``ampcore/*.py`` except ``cli.py`` and ``__main__.py``) imports nothing from
-  ``ampcore.studies``, ``ampcore.book`` or ``ampcore.cli``;
+* the core (``ampcore/*.py`` except ``__main__.py``) imports nothing from ``ampcore.studies``,
+  ``ampcore.book`` or ``ampcore.cli``;
 * ``ampcore/studies/*`` imports nothing from ``ampcore.book`` or ``ampcore.cli``;
 * ``ampcore/book/*`` imports nothing from ``ampcore.cli``;
+* the command (the package ``ampcore/cli/`` and ``ampcore/__main__.py``, its entry point) may
+  import from the book, the studies and the core; nothing else imports it;
 * no module imports a private name (``_something``) from another ampcore module, nor a private
   module other than ``ampcore._rng``, ``ampcore._validation``, ``ampcore._knn``, ``ampcore._output``
   and ``ampcore._jax``.
@@ -103,10 +105,13 @@ def test_the_reader_sees_every_kind_of_import():
     seen = {(imp.module, imp.target) for imp in ALL_IMPORTS}
     assert ("ampcore.studies.gain", "ampcore.amplify") in seen  # from ..amplify import AMPLIFIERS
     assert ("ampcore.studies.gain", "ampcore.studies.engine") in seen  # from .engine import ...
-    assert ("ampcore.cli", "ampcore.bound") in seen  # from . import bound, inside a function
-    assert ("ampcore.cli", "ampcore.book.runner") in seen  # from .book.runner import ..., in a function
+    assert ("ampcore.cli.bound", "ampcore.bound") in seen  # from .. import bound, inside a function
+    assert ("ampcore.cli.chapter", "ampcore.book.runner") in seen  # from ..book.runner import ..., in a function
+    assert ("ampcore.cli.app", "ampcore.cli.bound") in seen  # from . import bound (the command's own package)
+    assert ("ampcore.cli", "ampcore.cli.app") in seen
     assert ("ampcore.book.plotting", "ampcore.studies.gain") in seen
-    assert {imp.file for imp in ALL_IMPORTS} >= {"ampcore/__init__.py", "ampcore/studies/engine.py", "ampcore/book/runner.py"}
+    assert {imp.file for imp in ALL_IMPORTS} >= {"ampcore/__init__.py", "ampcore/studies/engine.py", "ampcore/book/runner.py",
+                                                  "ampcore/cli/app.py"}
 
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))

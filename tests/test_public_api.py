@@ -116,6 +116,7 @@ LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDI
 # every module of the package, by layer
 CORE_MODULES = ["laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
                 "envelope", "sampleamp", "gan", "flow", "auditing"]
+CLI_MODULES = ["app", "amplify", "audit", "base", "bound", "chapter", "files", "kld"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
 
@@ -129,7 +130,9 @@ def test_public_names_are_pinned(layer):
 
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
-    assert found == sorted([*CORE_MODULES, "cli"])
+    assert found == sorted(CORE_MODULES)
+    assert {"book", "cli", "studies"} <= {m.name for m in pkgutil.iter_modules(ampcore.__path__) if m.ispkg}
+    assert sorted(m.name for m in pkgutil.iter_modules(ampcore.cli.__path__)) == sorted(CLI_MODULES)
     assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "envelope", "floors", "gain", "generative",
                              "neighbours", "reamplification", "resolution", "results", "store"]
     assert BOOK_MODULES == ["claims", "kernels", "parameters", "plotting", "records", "render", "runner", "teaching"]
@@ -153,7 +156,7 @@ def test_layers_reexport_their_modules_objects():
 
 
 def test_every_module_exports_what_it_defines():
-    for name in [*(f"ampcore.{m}" for m in CORE_MODULES), "ampcore.cli",
+    for name in [*(f"ampcore.{m}" for m in CORE_MODULES), "ampcore.cli", *(f"ampcore.cli.{m}" for m in CLI_MODULES),
                  *(f"ampcore.studies.{m}" for m in STUDY_MODULES), *(f"ampcore.book.{m}" for m in BOOK_MODULES)]:
         module = importlib.import_module(name)
         assert hasattr(module, "__all__"), name
