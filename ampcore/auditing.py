@@ -469,7 +469,7 @@ def ensemble_amplification(
         `member_size` events from each. A sequence: generated samples of independently trained
         generators (R >= 4, each 1-D, at least N events), used as the ensemble as they are.
     amplifier : str
-        Key of :data:`ampcore.amplify.AMPLIFIERS` refitted on the resamples (default the Gaussian
+        Key of :data:`ampcore.generators.AMPLIFIERS` refitted on the resamples (default the Gaussian
         KDE, ``"smoothed_bootstrap"``).
     bins : int, optional
         Equiprobable bins (quantiles of `train`); default ``round(N^{1/M})``.
@@ -525,7 +525,7 @@ def ensemble_amplification(
         source = f"{r} generated samples given by the user"
     else:
         r = check_int(members, "members", minimum=4)
-        from .amplify import AMPLIFIERS
+        from .generators.registry import AMPLIFIERS
         if amplifier not in AMPLIFIERS or amplifier == "gan":
             raise ValueError(f"`amplifier` must be one of {', '.join(a for a in AMPLIFIERS if a != 'gan')}; got {amplifier!r}.")
         size = min(max(100 * n, 100_000), 1_000_000) if member_size is None else check_int(member_size, "member_size", minimum=n)

@@ -300,7 +300,8 @@ def cmd_bound(args: argparse.Namespace) -> int:
 
 
 def cmd_amplify(args: argparse.Namespace) -> int:
-    from . import amplify, bound
+    from . import bound
+    from .generators import histogram
     from ._validation import check_int, check_positive
 
     gain = _check(check_int, args.gain, "gain", minimum=1)
@@ -312,7 +313,7 @@ def cmd_amplify(args: argparse.Namespace) -> int:
     if x.size < 2:
         raise Failure(f"input file {args.input!r} must hold at least 2 values; got {x.size}")
     try:
-        result = amplify.gencopy(x, gain, m=m, dither=args.dither, rng=args.seed)
+        result = histogram.gencopy(x, gain, m=m, dither=args.dither, rng=args.seed)
     except (TypeError, ValueError, MemoryError) as exc:
         # the API's hint names its keyword; on the command line it is the option
         raise Failure(str(exc).rstrip(".").replace("`dither=True`", "--dither")) from exc

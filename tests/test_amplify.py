@@ -1,4 +1,4 @@
-"""Tests of ampcore.amplify: the fit-once amplifiers, GenCopy and the comparison amplifiers."""
+"""Tests of ampcore.generators: the fit-once amplifiers, GenCopy and the comparison amplifiers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-import ampcore.amplify as amplify_module
+import ampcore.generators.histogram as histogram_module
+import ampcore.generators.smooth as smooth_module
 from ampcore import (
     AMPLIFIERS,
     KDE,
@@ -369,9 +370,9 @@ class TestFitOnce:
         def refit(*args, **kwargs):
             raise AssertionError("fit work repeated while sampling")
 
-        monkeypatch.setattr(amplify_module, "bin_width", refit)
-        monkeypatch.setattr(amplify_module, "kde_bandwidth", refit)
-        monkeypatch.setattr(amplify_module, "effective_m", refit)
+        monkeypatch.setattr(histogram_module, "bin_width", refit)
+        monkeypatch.setattr(smooth_module, "kde_bandwidth", refit)
+        monkeypatch.setattr(histogram_module, "effective_m", refit)
         for model in (gencopy_model, kde_model):
             model.sample(123, rng=0)
             model.amplify(5, rng=0)

@@ -16,8 +16,8 @@ import pytest
 from scipy import stats
 
 from ampcore.ampfactor import amplification_factor
-from ampcore.amplify import bootstrap, gencopy
-from ampcore.amplify import smoothed_bootstrap
+from ampcore.generators import bootstrap, gencopy
+from ampcore.generators import smoothed_bootstrap
 from ampcore.auditing import Audit, audit, ensemble_amplification, parse_law
 from ampcore.bound import min_generated_events
 from ampcore.cli import main
@@ -382,7 +382,7 @@ def test_rounded_and_float16_data_need_the_dither_option_that_exists(kind):
 def _ensemble_vs_truth(law, amplifier: str, replicates: int = 8) -> tuple[np.ndarray, float]:
     """Ensemble gains on `replicates` training samples, and the truth-based factor of the same
     amplifier (GANplifying's: the mean qMSE over the replicates, own noise removed, inverted)."""
-    from ampcore.amplify import generate
+    from ampcore.generators import generate
     from ampcore.auditing import _counts, _qmse
 
     n, bins, gain = 400, 20, 500

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from ampcore.amplify import AMPLIFIERS, ConvergenceWarning, generate
+from ampcore.generators import AMPLIFIERS, ConvergenceWarning, generate
 from ampcore.laws import CamelBack
 
 pytest.importorskip("flowjax", reason="the flow needs the [gan] extra (jax, optax, flowjax)")
 
-from ampcore.flow import Flow, FlowModel  # noqa: E402  # after the skip: it needs nothing, but its use does
+from ampcore.generators.flow import Flow, FlowModel  # noqa: E402  # after the skip: it needs nothing, but its use does
 
 LAW = CamelBack()
 N = 1000
@@ -145,7 +145,7 @@ def test_registered_lazily_and_generate_by_name(camel):
 
 
 def test_import_does_not_load_jax():
-    code = "import sys, ampcore, ampcore.amplify, ampcore.flow; ampcore.Flow; print('jax' in sys.modules)"
+    code = "import sys, ampcore, ampcore.generators, ampcore.generators.registry, ampcore.generators.flow; ampcore.Flow; print('jax' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"

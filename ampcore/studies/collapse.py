@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike
 
 from .._rng import RNGLike, normalize_rng
 from .._validation import as_sample_1d, check_choice, check_int, check_law, check_positive
-from ..amplify import KDEModel, NormalModel, RefitNormal, kde_bandwidth
+from ..generators import KDEModel, NormalModel, RefitNormal, kde_bandwidth
 from ..divergence import normal_kl
 from ..laws import law_name
 from .engine import DEFAULT_SEED, Trial, grid, run_trials
@@ -160,7 +160,7 @@ def collapse_chain(
     generations : int
         Generations after the first fit, >= 1.
     method : {"refit_normal", "kde"}
-        Maximum-likelihood Normal (:class:`ampcore.amplify.RefitNormal`), or a Gaussian KDE whose
+        Maximum-likelihood Normal (:class:`ampcore.generators.RefitNormal`), or a Gaussian KDE whose
         bandwidth is chosen once on `x` by the rule `bandwidth` and then kept, as in chapter 6.
     mode : {"replace", "accumulate"}
     law : Law

@@ -43,7 +43,7 @@ import pandas as pd
 
 from .._validation import check_int, check_law, check_positive
 from ..ampfactor import quantile_mse
-from ..amplify import KDE, ConvergenceWarning, GaussianMixture, GenCopy, HistogramModel
+from ..generators import KDE, ConvergenceWarning, GaussianMixture, GenCopy, HistogramModel
 from ..envelope import amplification_envelope, goldilocks_bins, law_parameters
 from .engine import DEFAULT_SEED, Trial, grid, run_trials
 from .results import Column, StudyResult, check_list, table_from

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_positive_sample, check_bool, check_choice, check_int, check_law, check_memory, check_positive
-from ..amplify import AMPLIFIERS
+from ..generators import AMPLIFIERS
 from ..bound import satisfies_bound
 from ..divergence import histogram_kl, kl_divergence
 from ..floor import fisher_information, floor_terms, kl_by_region, kld_gain_law
@@ -449,7 +449,7 @@ def run_grid(
         Training sizes, Goldilocks statistics and gains. M applies to binning amplifiers only;
         other amplifiers run once per (law, N, G, replicate) with ``m = NaN``.
     amplifiers : sequence of str
-        Keys of :data:`ampcore.amplify.AMPLIFIERS`.
+        Keys of :data:`ampcore.generators.AMPLIFIERS`.
     replicates : int
         Independent training samples per (law, N).
     seed : int

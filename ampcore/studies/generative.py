@@ -39,7 +39,7 @@ import pandas as pd
 
 from .._validation import check_choice, check_int, check_law, check_positive
 from ..ampfactor import equivalent_events, quantile_edges, quantile_mse
-from ..amplify import KDE, FittedModel, GaussianMixture, GenCopy, NormalModel, RefitNormal
+from ..generators import KDE, FittedModel, GaussianMixture, GenCopy, NormalModel, RefitNormal
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence
 from ..information import bin_width, effective_m
@@ -62,7 +62,7 @@ __all__ = [
 GENERATORS = ("gan", "gaussian_mixture", "kde", "gencopy", "refit_normal", "flow")
 """The generators a study can compare: the GAN, a two-Gaussian EM fit, a Gaussian KDE, GenCopy,
 a refitted Normal (a model of the wrong form for a camel back) and a normalising flow
-(:class:`ampcore.flow.Flow` at its defaults)."""
+(:class:`ampcore.generators.flow.Flow` at its defaults)."""
 
 _BASELINES = ("mc", "training")  # an MC sample of the same size; the N training events themselves
 _LABELS = {"gan": "GAN", "gaussian_mixture": "mixture fit", "kde": "KDE", "gencopy": "GenCopy",
@@ -81,7 +81,7 @@ def _gan_options(trial: Trial) -> dict[str, Any]:
 def _fit(name: str, train: np.ndarray, width: float, origin: float, trial: Trial) -> FittedModel:
     """Fit generator `name` on the training sample (once per trial)."""
     if name == "gan":
-        from ..gan import GAN
+        from ..generators.gan import GAN
 
         return GAN(seed=_seed_of(trial, "gan"), **_gan_options(trial)).fit(train)
     if name == "gaussian_mixture":
@@ -93,7 +93,7 @@ def _fit(name: str, train: np.ndarray, width: float, origin: float, trial: Trial
     if name == "refit_normal":
         return RefitNormal().fit(train)
     if name == "flow":
-        from ..flow import Flow
+        from ..generators.flow import Flow
 
         return Flow(seed=_seed_of(trial, "flow")).fit(train)
     raise ValueError(f"unknown generator {name!r}")  # pragma: no cover - checked by the study
@@ -303,7 +303,7 @@ def _check_gan_options(options: Mapping[str, Any] | None) -> tuple[tuple[str, An
         return ()
     if not isinstance(options, Mapping):
         raise TypeError(f"`gan_options` must be a dict of GAN options; got {type(options).__name__}.")
-    from ..gan import GAN
+    from ..generators.gan import GAN
 
     if "seed" in options:
         raise ValueError("`gan_options` must not hold `seed`: each trial derives its GAN's seed from the study's seed.")
@@ -353,7 +353,7 @@ def generative_study(
     reference_size : int
         Size of the sorted MC reference of the divergence.
     gan_options : dict, optional
-        Options of :class:`ampcore.gan.GAN` (not ``seed``: each trial derives its own).
+        Options of :class:`ampcore.generators.gan.GAN` (not ``seed``: each trial derives its own).
     seed : int
         Root seed.
     name : str, optional
@@ -413,7 +413,7 @@ def _measure_regan(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
     """Generation 1: a GAN on N real events; generation 2: a GAN on G·N of generation 1's events;
     and, for comparison, a GAN on G·N real events. Streams: 0 training; "gan", "gan2", "gan-real"
     seeds; "sample", "sample2", "real", "score", "score2", "score-real" draws."""
-    from ..gan import GAN
+    from ..generators.gan import GAN
 
     law = context["law"]
     edges: dict[int, np.ndarray] = context["edges"]
@@ -547,7 +547,7 @@ def regan_study(
 def _measure_resolution(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Valley depth of the training sample, a GAN's and GenCopy's output and MC of the same size.
     Streams: 0 training; "gan" seed; "sample" GAN draws; "gencopy" GenCopy draws; "mc"."""
-    from ..gan import GAN
+    from ..generators.gan import GAN
 
     law = context["law"]
     n, gain, m = trial.n, trial["gain"], trial["m"]
@@ -672,7 +672,7 @@ def gan_audit_sample(
     -------
     (train, generated, model)
     """
-    from ..gan import GAN
+    from ..generators.gan import GAN
 
     check_law(law)
     n = check_int(n, "n", minimum=2)

@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike
 
 from .._rng import RNGLike, normalize_rng
 from .._validation import as_sample_1d, check_choice, check_finite, check_int, check_law, check_positive
-from ..amplify import KDE, GaussianMixture, GenCopy, KDEModel, RefitNormal, kde_bandwidth, reamplify
+from ..generators import KDE, GaussianMixture, GenCopy, KDEModel, RefitNormal, kde_bandwidth, reamplify
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence, normal_kl
 from ..floor import fisher_information, floor_terms

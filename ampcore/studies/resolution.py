@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice, check_finite, check_int, check_law, check_positive
-from ..amplify import KDE, GaussianMixture, GenCopy, RefitNormal
+from ..generators import KDE, GaussianMixture, GenCopy, RefitNormal
 from ..information import bin_width
 from ..laws import law_name
 from ..valley import valley_depth

@@ -1,13 +1,13 @@
 """A small generative adversarial network (GAN), trained with JAX and optax on the CPU.
 
-Use :class:`GAN` as any other amplifier (:mod:`ampcore.amplify`): ``GAN(...).fit(x)`` trains a
+Use :class:`GAN` as any other generator (:mod:`ampcore.generators`): ``GAN(...).fit(x)`` trains a
 generator on the training sample once and returns a :class:`GANModel`, whose
 ``sample(size, rng=)`` draws as many events as you like (a forward pass of the generator on
 Normal noise from *our* numpy generator, no JAX needed) and whose ``amplify(gain, rng=)`` returns
-an :class:`~ampcore.amplify.Amplified` record. ``x`` may be 1-D, shape ``(n,)``, or d-D, shape
+an :class:`~ampcore.generators.Amplified` record. ``x`` may be 1-D, shape ``(n,)``, or d-D, shape
 ``(n, d)``. The training curve is kept (:meth:`GANModel.curve`) for a figure.
 
-JAX is imported only when a GAN is trained, so ``import ampcore`` and ``import ampcore.amplify``
+JAX is imported only when a GAN is trained, so ``import ampcore`` and ``import ampcore.generators``
 stay light (the amplifier is registered as ``AMPLIFIERS["gan"]`` through a lazy factory). It is an
 optional dependency: ``pip install "ampcore[gan]"`` (the CPU wheels of ``jax`` and ``optax``).
 Compiled trainers are kept on disk (``$AMPCORE_JAX_CACHE``, by default ``~/.cache/ampcore/jax``;
@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._rng import RNGLike, normalize_rng
-from ._jax import use_compilation_cache
-from ._validation import as_points, check_int, check_memory, check_positive
-from .amplify import ConvergenceWarning, FittedModel
+from .._rng import RNGLike, normalize_rng
+from .._jax import use_compilation_cache
+from .._validation import as_points, check_int, check_memory, check_positive
+from .base import ConvergenceWarning, FittedModel
 
 __all__ = ["GAN", "GANModel"]
 
@@ -282,7 +282,7 @@ class GAN:
     each within `tolerance` of those values (``gap``) and have each moved by less than
     `tolerance` since the window before (``drift``); a fit with fewer than two windows of steps
     cannot be judged and counts as not converged. A fit that has not converged warns
-    (:class:`~ampcore.amplify.ConvergenceWarning`). At the defaults, on the camel back at
+    (:class:`~ampcore.generators.base.ConvergenceWarning`). At the defaults, on the camel back at
     N = 1000, per-step losses scatter by 0.003 (critic) and 0.01 (generator), so the mean of 500
     steps is known to about 0.001 and the tolerance of 0.01 is some ten times that scatter; the
     last windows of converged runs drift by under 0.001 and sit within 0.002 of the balanced
@@ -323,7 +323,7 @@ class GAN:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`ampcore.amplify.AMPLIFIERS`: ``"gan"``."""
+        """The amplifier's key in :data:`ampcore.generators.AMPLIFIERS`: ``"gan"``."""
         return "gan"
 
     def _options(self) -> dict[str, Any]:
