@@ -91,7 +91,7 @@ for _name in (
     "NormalModel", "RefitNormal", "MixtureModel", "GaussianMixture", "refit_normal",
     "CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit",
     "GAN", "GANModel", "Flow", "FlowModel",
-    "generate", "reamplify", "AMPLIFIERS",
+    "generate", "reamplify",
 ):
     _EXPORTS[_name] = "generators"
 del _name
@@ -130,7 +130,6 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         resolve_n_q,
     )
     from .generators import (
-        AMPLIFIERS,
         KDE,
         Amplified,
         Amplifier,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from ampcore.generators import AMPLIFIERS, ConvergenceWarning, generate
+from ampcore.generators import ConvergenceWarning, generate, make
 from ampcore.laws import CamelBack
 
 pytest.importorskip("flowjax", reason="the flow needs the [gan] extra (jax, optax, flowjax)")
@@ -114,7 +114,7 @@ def test_sampling_is_ours_chunked_and_checked(camel):
     big = model.sample(200_000, rng=3)
     assert np.unique(big).size == big.size
     out = model.amplify(3, rng=0)
-    assert out.method == "flow" and out.n_generated == 3 * N and out.gain == 3
+    assert out.generator == "flow" and out.n_generated == 3 * N and out.gain == 3
     with pytest.raises(MemoryError, match="`size`"):
         model.sample(10**13, rng=0)
 
@@ -139,9 +139,9 @@ def test_d_dimensional_input_learns_the_dependence():
 
 def test_registered_lazily_and_generate_by_name(camel):
     x, _ = camel
-    assert AMPLIFIERS["flow"]().name == "flow"
-    out = generate(x, 2, amplifier="flow", seed=3, rng=2)
-    assert out.n_generated == 2 * N and out.method == "flow"
+    assert make("flow").name == "flow"
+    out = generate(x, 2, generator="flow", seed=3, rng=2)
+    assert out.n_generated == 2 * N and out.generator == "flow"
 
 
 def test_import_does_not_load_jax():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ampcore.generators import AMPLIFIERS, ConvergenceWarning, generate
+from ampcore.generators import ConvergenceWarning, generate, make, names
 from ampcore.generators.gan import GAN, GANModel, _game_converged
 from ampcore.laws import CamelBack
 
@@ -110,16 +110,16 @@ def test_sampling_is_ours_and_chunked(trained):
     # the same noise, so the same events up to the rounding of a matrix product of another size
     assert np.allclose(model.sample(10, rng=9), a[:10], rtol=1e-12, atol=1e-12)
     out = model.amplify(3, rng=0)
-    assert out.method == "gan" and out.n_generated == 3000 and out.gain == 3
+    assert out.generator == "gan" and out.n_generated == 3000 and out.gain == 3
 
 
 @SHORT
 def test_registered_lazily_and_generate_by_name():
-    assert "gan" in AMPLIFIERS
-    assert AMPLIFIERS["gan"](steps=10).name == "gan"
+    assert "gan" in names()
+    assert make("gan", steps=10).name == "gan"
     x = LAW.rvs(size=50, random_state=np.random.default_rng(1))
-    out = generate(x, 2, amplifier="gan", steps=20, seed=1, rng=2)
-    assert out.n_generated == 100 and out.method == "gan"
+    out = generate(x, 2, generator="gan", steps=20, seed=1, rng=2)
+    assert out.n_generated == 100 and out.generator == "gan"
 
 
 def test_import_does_not_load_jax():

@@ -37,7 +37,7 @@ CORE = {
     "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel", "GaussianMixture", "MixtureModel",
     "ConvergenceWarning", "kde_bandwidth", "gencopy",
     "gencopy_chunks", "gencopy_log", "bootstrap", "smoothed_bootstrap", "refit_normal", "generate",
-    "reamplify", "AMPLIFIERS",
+    "reamplify",
     # divergence
     "TieWarning", "kl_divergence", "kl_distance", "resistor_average", "normal_kl", "histogram_kl",
     "kl_divergence_chunks",
@@ -76,10 +76,10 @@ GENERATOR_NAMES = {
     "NormalModel", "RefitNormal", "MixtureModel", "GaussianMixture", "refit_normal",
     "CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit",
     "GAN", "GANModel", "Flow", "FlowModel",
-    "generate", "reamplify", "AMPLIFIERS",
+    "generate", "reamplify", "make", "names", "resolve",
 }
 # generic verbs, used as ampcore.generators.make / .names and not re-exported by the core
-REGISTRY_ONLY: set[str] = set()
+REGISTRY_ONLY = {"make", "names", "resolve"}
 
 STUDIES = {
     # engine

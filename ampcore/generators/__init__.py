@@ -39,7 +39,7 @@ for _module, _names in {
     "cells": ["CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit"],
     "gan": ["GAN", "GANModel"],
     "flow": ["Flow", "FlowModel"],
-    "registry": ["generate", "reamplify", "AMPLIFIERS"],
+    "registry": ["make", "names", "resolve", "generate", "reamplify"],
 }.items():
     for _name in _names:
         _EXPORTS[_name] = _module
@@ -110,9 +110,11 @@ if TYPE_CHECKING:
         RefitNormal as RefitNormal,
     )
     from .registry import (
-        AMPLIFIERS as AMPLIFIERS,
         generate as generate,
+        make as make,
+        names as names,
         reamplify as reamplify,
+        resolve as resolve,
     )
     from .smooth import (
         KDE as KDE,

@@ -1,7 +1,7 @@
 """The generator interface: an :class:`Amplifier` is fitted once into a :class:`FittedModel`.
 
-An *amplifier* holds a generator's options; its ``fit(x)`` learns from the training sample and
-returns a *fitted model*, whose ``sample(size, rng=)`` draws events and whose
+A *generator* (the role) is first an :class:`Amplifier`, which holds its options; its ``fit(x)``
+learns from the training sample and returns a *fitted model*, whose ``sample(size, rng=)`` draws events and whose
 ``amplify(gain, rng=)`` returns an :class:`Amplified` record of ``gain · N`` events. Fitting is
 done once, however many samples or gains follow (for a neural generator that is the expensive
 part). A fit that stops before its convergence criterion warns with :class:`ConvergenceWarning`.
@@ -33,14 +33,15 @@ class Amplified:
     ----------
     sample : numpy.ndarray, shape (gain * n_train,) or (gain * n_train, d)
         The generated events (rows are events in d dimensions).
-    method : str
-        Name of the amplifier (a key of :data:`AMPLIFIERS`, or ``"gencopy-multinomial"``).
+    generator : str
+        Name of the generator in the registry (:func:`ampcore.generators.registry.names`), or
+        ``"gencopy_multinomial"`` for GenCopy's multinomial variant.
     n_train : int
         Number of training events N.
     gain : int
         Gain G; ``len(sample) == gain * n_train``.
     width : float or None
-        GenCopy bin width Δ (None for amplifiers that do not bin).
+        GenCopy bin width Δ (None for generators that do not bin).
     origin : float or None
         GenCopy bin origin.
     m : float or None
@@ -54,7 +55,7 @@ class Amplified:
     """
 
     sample: np.ndarray = field(repr=False)
-    method: str
+    generator: str
     n_train: int
     gain: int
     width: float | None = None
@@ -98,7 +99,7 @@ class FittedModel(abc.ABC):
     parameters) and ``n_train``, the number of training events, and implement :meth:`sample`.
     """
 
-    method: str
+    generator: str  # its name in the registry (the records' `generator`)
     n_train: int
     _bytes_per_event = 16  # peak memory of sample(): the result and one temporary of its size
 
@@ -118,7 +119,7 @@ class FittedModel(abc.ABC):
                      hint=STREAM_HINT)
         return Amplified(
             sample=self.sample(gain * self.n_train, rng=rng),
-            method=self.method,
+            generator=self.generator,
             n_train=self.n_train,
             gain=gain,
             **self._record(),
@@ -126,7 +127,12 @@ class FittedModel(abc.ABC):
 
 
 class Amplifier(Protocol):
-    """What every amplifier offers: a name and ``fit(x)``, which returns a :class:`FittedModel`."""
+    """What every generator offers before it is fitted: its registry name and ``fit(x)``.
+
+    ``fit(x)`` learns from the training sample once and returns a :class:`FittedModel`. The role
+    is called a *generator* throughout ampcore; ``Amplifier`` is the name of this protocol (the
+    unfitted generator, its options), :class:`FittedModel` the fitted one.
+    """
 
     @property
     def name(self) -> str: ...  # pragma: no cover

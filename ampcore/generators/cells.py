@@ -46,7 +46,7 @@ class CellModel(FittedModel):
     n_train: int
     m_eff: float
     m: float | None = None
-    method = "gencopy-cells"
+    generator = "gencopy_cells"
 
     @property
     def _bytes_per_event(self) -> int:  # type: ignore[override]  # depends on d
@@ -108,8 +108,8 @@ class GenCopyCells:
 
     @property
     def name(self) -> str:
-        """``"gencopy-cells"``."""
-        return "gencopy-cells"
+        """``"gencopy_cells"``, its name in the registry."""
+        return "gencopy_cells"
 
     def fit(self, x: ArrayLike) -> CellModel:
         """Count `x` (shape (n, d), n >= 2) in cells."""
@@ -132,7 +132,7 @@ class KDECellsModel(FittedModel):
     centers: np.ndarray = field(repr=False)
     cholesky: np.ndarray = field(repr=False)
     n_train: int
-    method = "kde-cells"
+    generator = "kde_cells"
 
     @property
     def _bytes_per_event(self) -> int:  # type: ignore[override]  # depends on d
@@ -171,8 +171,8 @@ class KDECells:
 
     @property
     def name(self) -> str:
-        """``"kde-cells"``."""
-        return "kde-cells"
+        """``"kde_cells"``, its name in the registry."""
+        return "kde_cells"
 
     def fit(self, x: ArrayLike) -> KDECellsModel:
         """Keep `x` (shape (n, d), n > d) and the Cholesky factor of H."""
@@ -195,7 +195,7 @@ class RadialModel(FittedModel):
 
     law: Any
     n_train: int
-    method = "radial-fit"
+    generator = "radial_fit"
 
     @property
     def _bytes_per_event(self) -> int:  # type: ignore[override]  # depends on d
@@ -229,8 +229,8 @@ class RadialFit:
 
     @property
     def name(self) -> str:
-        """``"radial-fit"``."""
-        return "radial-fit"
+        """``"radial_fit"``, its name in the registry."""
+        return "radial_fit"
 
     def fit(self, x: ArrayLike) -> RadialModel:
         """Fit to `x` (shape (n, d), n >= 2)."""

@@ -14,8 +14,8 @@ first is recorded as ``converged=False`` and warns (:class:`~ampcore.generators.
 The training and validation loss curves are kept (:meth:`FlowModel.curve`) for a figure.
 
 JAX, flowjax and optax are imported only when a flow is trained or sampled, so ``import
-ampcore`` stays light (the amplifier is registered as ``AMPLIFIERS["flow"]`` through a lazy
-factory). They are optional: ``pip install "ampcore[gan]"``.
+ampcore`` stays light (the registry imports it only when ``make("flow")`` is
+called). They are optional: ``pip install "ampcore[gan]"``.
 
 Provenance:
 
@@ -254,7 +254,7 @@ class FlowModel(FittedModel):
     seconds: float
     compiled: bool
     options: dict[str, Any] = field(repr=False, default_factory=dict)
-    method = "flow"
+    generator = "flow"
 
     @property
     def _bytes_per_event(self) -> int:  # type: ignore[override]  # depends on d
@@ -404,7 +404,7 @@ class Flow:
     --------
     >>> x = np.random.default_rng(0).normal(size=300)
     >>> model = Flow().fit(x, rng=1)
-    >>> model.sample(4, rng=2).shape, model.converged, model.method
+    >>> model.sample(4, rng=2).shape, model.converged, model.generator
     ((4,), True, 'flow')
     """
 
@@ -423,7 +423,7 @@ class Flow:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`ampcore.generators.AMPLIFIERS`: ``"flow"``."""
+        """``"flow"``, its name in the registry (:func:`ampcore.generators.registry.make`)."""
         return "flow"
 
     def _options(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ an :class:`~ampcore.generators.Amplified` record. ``x`` may be 1-D, shape ``(n,)
 ``(n, d)``. The training curve is kept (:meth:`GANModel.curve`) for a figure.
 
 JAX is imported only when a GAN is trained, so ``import ampcore`` and ``import ampcore.generators``
-stay light (the amplifier is registered as ``AMPLIFIERS["gan"]`` through a lazy factory). It is an
+stay light (the registry imports it only when ``make("gan")`` is called). It is an
 optional dependency: ``pip install "ampcore[gan]"`` (the CPU wheels of ``jax`` and ``optax``).
 Compiled trainers are kept on disk (``$AMPCORE_JAX_CACHE``, by default ``~/.cache/ampcore/jax``;
 ``AMPCORE_JAX_CACHE=off`` switches it off), so only the first process to train a
@@ -115,7 +115,7 @@ class GANModel(FittedModel):
     drift: float
     gap: float
     options: dict[str, Any] = field(repr=False, default_factory=dict)
-    method = "gan"
+    generator = "gan"
 
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
         """Draw `size` events: Normal noise from `rng` through the generator (float64 numpy).
@@ -302,7 +302,7 @@ class GAN:
     >>> from ampcore.laws import CamelBack
     >>> x = CamelBack().rvs(size=200, random_state=np.random.default_rng(0))
     >>> model = GAN(steps=1000, window=250, seed=1).fit(x)
-    >>> model.sample(5, rng=2).shape, model.history.shape, model.method, model.converged
+    >>> model.sample(5, rng=2).shape, model.history.shape, model.generator, model.converged
     ((5,), (1000, 3), 'gan', True)
     """
 
@@ -323,7 +323,7 @@ class GAN:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`ampcore.generators.AMPLIFIERS`: ``"gan"``."""
+        """``"gan"``, its name in the registry (:func:`ampcore.generators.registry.make`)."""
         return "gan"
 
     def _options(self) -> dict[str, Any]:

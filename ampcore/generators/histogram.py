@@ -81,11 +81,11 @@ class HistogramModel(FittedModel):
     log: bool = False
 
     @property
-    def method(self) -> str:  # type: ignore[override]  # a property on a frozen dataclass
-        """``"gencopy"``, ``"gencopy-multinomial"`` or ``"gencopy-log"`` (the records' `method`)."""
+    def generator(self) -> str:  # type: ignore[override]  # a property on a frozen dataclass
+        """``"gencopy"``, ``"gencopy_multinomial"`` or ``"gencopy_log"`` (the records' `generator`)."""
         if self.log:
-            return "gencopy-log"
-        return "gencopy" if self.variant == "jitter" else "gencopy-multinomial"
+            return "gencopy_log"
+        return "gencopy" if self.variant == "jitter" else "gencopy_multinomial"
 
     def _record(self) -> dict[str, Any]:
         return {"width": self.width, "origin": self.origin, "m": self.m, "m_eff": self.m_eff}
@@ -219,7 +219,7 @@ class GenCopy:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`AMPLIFIERS`."""
+        """``"gencopy"``, its name in the registry."""
         return "gencopy"
 
     def fit(self, x: ArrayLike) -> HistogramModel:
@@ -265,8 +265,8 @@ class GenCopyLog:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`AMPLIFIERS`."""
-        return "gencopy-log"
+        """``"gencopy_log"``, its name in the registry."""
+        return "gencopy_log"
 
     def fit(self, x: ArrayLike) -> HistogramModel:
         """Bin ``ln x`` (x: n >= 2 positive values) at Δ."""
@@ -278,7 +278,7 @@ class GenCopyLog:
 
 
 # --------------------------------------------------------------------------------------------------
-# bootstrap, KDE, refitted Normal
+# the bootstrap
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,7 @@ class BootstrapModel(FittedModel):
 
     values: np.ndarray = field(repr=False)
     n_train: int
-    method = "bootstrap"
+    generator = "bootstrap"
     _bytes_per_event = 16  # the indices drawn and the values
 
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
@@ -306,7 +306,7 @@ class Bootstrap:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`AMPLIFIERS`."""
+        """``"bootstrap"``, its name in the registry."""
         return "bootstrap"
 
     def fit(self, x: ArrayLike) -> BootstrapModel:
@@ -469,15 +469,15 @@ def gencopy_log(
     -------
     Amplified
         ``sample`` is in x (all values > 0); ``width``, ``origin`` and ``m_eff`` refer to ln x;
-        ``method`` is ``"gencopy-log"``.
+        ``generator`` is ``"gencopy_log"``.
 
     Examples
     --------
     >>> from scipy import stats
     >>> x = stats.lognorm(1.0).rvs(size=2000, random_state=np.random.default_rng(3))
     >>> out = gencopy_log(x, 10, m=2.5, rng=1)
-    >>> out.n_generated, bool(out.sample.min() >= x.min()), out.method
-    (20000, True, 'gencopy-log')
+    >>> out.n_generated, bool(out.sample.min() >= x.min()), out.generator
+    (20000, True, 'gencopy_log')
     """
     gain = check_gain(gain)
     model = GenCopyLog(m=m, width=width, origin=origin, entropy_method=entropy_method, dither=dither).fit(x)

@@ -29,7 +29,7 @@ class NormalModel(FittedModel):
     mean: float
     sd: float
     n_train: int
-    method = "refit_normal"
+    generator = "refit_normal"
     _bytes_per_event = 8
 
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
@@ -47,7 +47,7 @@ class RefitNormal:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`AMPLIFIERS`."""
+        """``"refit_normal"``, its name in the registry."""
         return "refit_normal"
 
     def fit(self, x: ArrayLike) -> NormalModel:
@@ -90,7 +90,7 @@ class MixtureModel(FittedModel):
     converged: bool
     n_iter: int
     log_likelihood: float
-    method = "gaussian_mixture"
+    generator = "gaussian_mixture"
     _bytes_per_event = 40  # labels, noise, gathered means and sds, the result
 
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
@@ -144,6 +144,9 @@ class GaussianMixture:
     functional form adds the model's assumption to the N events: that is where its extra
     precision on summaries comes from.
 
+    **Threads.** The fit runs on one thread (``threadpoolctl``): the k-means start's OpenMP
+    threads buy nothing on one-dimensional data and contend with the engine's worker processes.
+
     **Restarts.** The `restarts` runs from different k-means starts compete at scikit-learn's
     default tolerance 1e-3 (the best likelihood wins), and only the winner is then run on, from
     where it stopped, until it meets `tol` (or `max_iter` more iterations): this gives the same
@@ -174,7 +177,7 @@ class GaussianMixture:
 
     @property
     def name(self) -> str:
-        """``"gaussian_mixture"``."""
+        """``"gaussian_mixture"``, its name in the registry."""
         return "gaussian_mixture"
 
     def fit(self, x: ArrayLike) -> MixtureModel:
@@ -183,6 +186,7 @@ class GaussianMixture:
 
         from sklearn.exceptions import ConvergenceWarning as _SklearnConvergence
         from sklearn.mixture import GaussianMixture as _EM
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # comes with scikit-learn
 
         components = check_int(self.components, "components", minimum=1)
         restarts = check_int(self.restarts, "restarts", minimum=1)
@@ -193,7 +197,9 @@ class GaussianMixture:
         # the restarts compete at a loose tolerance; the best is then run on to `tol` (warm start)
         em = _EM(n_components=components, n_init=restarts, random_state=seed, covariance_type="full",
                  tol=max(tol, _EM_SELECT_TOL), max_iter=max_iter, warm_start=True)
-        with warnings.catch_warnings():  # replaced by our own warning below, which names the options
+        # one thread: EM's k-means start runs OpenMP threads, which on one-dimensional data only
+        # contend with a study's other worker processes (about 10x slower on a busy 2-core machine)
+        with threadpool_limits(limits=1), warnings.catch_warnings():  # our own warning below names the options
             warnings.simplefilter("ignore", _SklearnConvergence)
             em.fit(xs[:, None])
             n_iter = int(em.n_iter_)

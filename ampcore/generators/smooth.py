@@ -75,7 +75,7 @@ class KDEModel(FittedModel):
     centers: np.ndarray = field(repr=False)
     bandwidth: float
     n_train: int
-    method = "smoothed_bootstrap"
+    generator = "kde"
     _bytes_per_event = 24  # picks, noise, their sum
 
     def _record(self) -> dict[str, Any]:
@@ -123,8 +123,8 @@ class KDE:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`AMPLIFIERS`."""
-        return "smoothed_bootstrap"
+        """``"kde"``, its name in the registry."""
+        return "kde"
 
     def fit(self, x: ArrayLike) -> KDEModel:
         """Keep `x` (n >= 2) and its bandwidth."""
