@@ -96,10 +96,9 @@ def _fit_cdf(trial: Trial, law: Any, x: np.ndarray, m: float) -> tuple[Callable[
         model = law.dist(*theta)
         return (lambda e: np.asarray(model.cdf(e), dtype=np.float64)), _Scipy(model), {"converged": True}
     if name == "gaussian_mixture":
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # comes with scikit-learn
-
         # the row records `converged`; the warning itself would reach stderr only in some processes
-        with threadpool_limits(limits=1), warnings.catch_warnings():  # 1 thread: no contention with workers
+        # (the fit runs on one thread: GaussianMixture.fit limits it)
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             mix = GaussianMixture(components=trial["components"], restarts=1, tol=trial["tol"],
                                   max_iter=trial["max_iter"]).fit(x)

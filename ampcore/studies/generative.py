@@ -39,7 +39,8 @@ import pandas as pd
 
 from .._validation import check_choice, check_int, check_law, check_positive
 from ..ampfactor import equivalent_events, quantile_edges, quantile_mse
-from ..generators import KDE, FittedModel, GaussianMixture, GenCopy, NormalModel, RefitNormal
+from ..generators import FittedModel, GenCopy, NormalModel
+from ..generators.registry import make
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence
 from ..information import bin_width, effective_m
@@ -78,25 +79,14 @@ def _gan_options(trial: Trial) -> dict[str, Any]:
     return dict(trial.get("gan", ()) or ())
 
 
+_SEED_STREAM = {"gan": "gan", "gaussian_mixture": "em", "flow": "flow"}  # the trial's stream of each training seed
+
+
 def _fit(name: str, train: np.ndarray, width: float, origin: float, trial: Trial) -> FittedModel:
-    """Fit generator `name` on the training sample (once per trial)."""
-    if name == "gan":
-        from ..generators.gan import GAN
-
-        return GAN(seed=_seed_of(trial, "gan"), **_gan_options(trial)).fit(train)
-    if name == "gaussian_mixture":
-        return GaussianMixture(components=2, seed=_seed_of(trial, "em")).fit(train)
-    if name == "kde":
-        return KDE().fit(train)
-    if name == "gencopy":
-        return GenCopy(width=width, origin=origin).fit(train)
-    if name == "refit_normal":
-        return RefitNormal().fit(train)
-    if name == "flow":
-        from ..generators.flow import Flow
-
-        return Flow(seed=_seed_of(trial, "flow")).fit(train)
-    raise ValueError(f"unknown generator {name!r}")  # pragma: no cover - checked by the study
+    """Fit generator `name` (the registry's, at its defaults but these options) once per trial."""
+    options = {"gan": _gan_options(trial), "gencopy": {"width": width, "origin": origin}}.get(name, {})
+    stream = _SEED_STREAM.get(name)
+    return make(name, rng=None if stream is None else trial.rng(stream), **options).fit(train)
 
 
 def _smooth_kl(logq: Any, law: Any, low: float, high: float, points: int = 20001) -> float:

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice, check_finite, check_int, check_law, check_positive
-from ..generators import KDE, GaussianMixture, GenCopy, RefitNormal
+from ..generators import GenCopy
+from ..generators.registry import make
 from ..information import bin_width
 from ..laws import law_name
 from ..valley import valley_depth
@@ -180,20 +181,12 @@ def _estimate_sample(source: str, train: np.ndarray, size: int, trial: Trial, la
     rng = trial.rng("estimate", source)
     if source == "mc":
         return np.asarray(law.rvs(size=size, random_state=rng), dtype=np.float64)
-    model: Any
-    if source.startswith("gencopy"):
-        model = GenCopy(width=bin_width(train, trial["m"]), variant=source.split("-", 1)[1]).fit(train)
-    elif source == "refit_normal":
-        model = RefitNormal().fit(train)
-    elif source == "kde":
-        model = KDE("silverman").fit(train)
-    else:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # comes with scikit-learn
-
-        # EM's k-means start runs OpenMP threads; on one-dimensional data of this size they only
-        # contend with the engine's other worker processes (10x slower on a busy 2-core machine)
-        with threadpool_limits(limits=1):
-            model = GaussianMixture(components=trial["components"]).fit(train)
+    name, options = source, dict[str, Any]()  # the registry's generator, at its defaults but these options
+    if source.startswith("gencopy"):  # "gencopy-jitter", "gencopy-multinomial": GenCopy's variants
+        name, options = "gencopy", {"width": bin_width(train, trial["m"]), "variant": source.split("-", 1)[1]}
+    elif source == "gaussian_mixture":
+        options = {"components": trial["components"]}
+    model = make(name, **options).fit(train)
     return np.asarray(model.sample(size, rng=rng), dtype=np.float64)
 
 
