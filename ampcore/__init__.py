@@ -1,8 +1,8 @@
 """ampcore: the tested core of *ampbook*, on the information-theoretic limit to data amplification.
 
 Watts & Crow (MLST 2025, arXiv:2412.18041) argue that a generator trained on N events cannot add
-information, and give the bound ``2 ln N_G >= 3 ln N``. This package is in three layers, and
-imports only go downward (core ← studies ← book ← cli):
+information, and give the bound ``2 ln N_G >= 3 ln N``. This package is in layers, and imports
+only go downward (core ← generators ← auditing, studies ← book ← cli):
 
 * the **core**, re-exported here — pure functions and frozen dataclasses:
 
@@ -10,7 +10,6 @@ imports only go downward (core ← studies ← book ← cli):
   - :mod:`ampcore.information` — histogram entropies, the Goldilocks bin width, measured M;
   - :mod:`ampcore.cells` — d-D histograms on cells at the Goldilocks resolution, their floor;
   - :mod:`ampcore.bound` — the bound and its reconstructed general form;
-  - :mod:`ampcore.amplify` — amplifiers, fitted once and sampled at any size;
   - :mod:`ampcore.divergence` — the kNN Kullback–Leibler divergence exactly as R ``FNN``;
   - :mod:`ampcore.floor` — the floor of copy-based amplification, split into noise and bias;
   - :mod:`ampcore.logspace` — the floor of amplification in ``ln x``;
@@ -19,11 +18,12 @@ imports only go downward (core ← studies ← book ← cli):
   - :mod:`ampcore.envelope` — the factor an efficient fitted model reaches on B equiprobable bins;
   - :mod:`ampcore.sampleamp` — sample amplification (Axelrod et al.): m points out of n, and the
     best test against them;
-  - :mod:`ampcore.gan` — a small GAN trained with JAX and optax (imported only when trained);
-  - :mod:`ampcore.flow` — a normalising flow (rational-quadratic spline MAF, flowjax; imported
-    only when trained);
-  - :mod:`ampcore.auditing` — :func:`audit`, one call that audits a generated sample against its training sample;
 
+* :mod:`ampcore.generators` — every generator (GenCopy, bootstrap, KDE, refitted Normal,
+  Gaussian mixture, d-D cells, a GAN and a normalising flow; JAX only when trained), fitted once
+  and sampled at any size, and one registry that makes them by name; re-exported here;
+* :mod:`ampcore.auditing` — :func:`audit`, one call that audits a generated sample against its
+  training sample (it refits a generator for its ensemble estimate, so it sits above them);
 * :mod:`ampcore.studies` — one engine (trials, value-keyed seeds, executors, a resumable store)
   and one module per study of the book;
 * :mod:`ampcore.book` — chapter support (parameters, records and glue, figures, the runner),
@@ -56,14 +56,6 @@ for _module, _names in {
     "bound": [
         "information_content", "satisfies_bound", "min_generated_events", "min_gain", "generated_m", "bound_table",
     ],
-    "amplify": [
-        "Amplified", "Amplifier", "FittedModel", "GenCopy", "GenCopyLog", "Bootstrap", "KDE",
-        "RefitNormal", "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel",
-        "GaussianMixture", "MixtureModel", "ConvergenceWarning",
-        "kde_bandwidth", "gencopy", "gencopy_chunks", "gencopy_log", "bootstrap",
-        "smoothed_bootstrap", "refit_normal", "generate", "reamplify", "AMPLIFIERS",
-        "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
-    ],
     "cells": [
         "CellHistogram", "as_points", "goldilocks_cell_width", "cell_width", "cell_histogram", "effective_m_cells",
         "product_floor", "binning_bias", "CellFloor", "cell_floor_mc",
@@ -85,17 +77,27 @@ for _module, _names in {
         "VALIDITY_LIMIT", "amplify_gaussian_mean", "GaussianMeanTest", "gaussian_mean_tv",
         "gaussian_mean_success", "valid_extra", "asymptotic_valid_scale",
     ],
-    "gan": ["GAN", "GANModel"],
-    "flow": ["Flow", "FlowModel"],
     "auditing": ["Audit", "audit"],
 }.items():
     for _name in _names:
         _EXPORTS[_name] = _module
 del _module, _names, _name
+# the generators layer (ampcore.generators), re-exported under the same names
+for _name in (
+    "Amplified", "Amplifier", "FittedModel", "ConvergenceWarning",
+    "HistogramModel", "GenCopy", "GenCopyLog", "BootstrapModel", "Bootstrap",
+    "gencopy", "gencopy_chunks", "gencopy_log", "bootstrap",
+    "kde_bandwidth", "KDEModel", "KDE", "smoothed_bootstrap",
+    "NormalModel", "RefitNormal", "MixtureModel", "GaussianMixture", "refit_normal",
+    "CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit",
+    "GAN", "GANModel", "Flow", "FlowModel",
+    "generate", "reamplify",
+):
+    _EXPORTS[_name] = "generators"
+del _name
 
-_MODULES = ("laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
-            "envelope",
-            "gan", "flow", "auditing", "studies", "book", "cli", "sampleamp")
+_MODULES = ("laws", "information", "cells", "bound", "divergence", "floor", "logspace", "valley", "ampfactor",
+            "envelope", "generators", "auditing", "studies", "book", "cli", "sampleamp")
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -127,8 +129,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         quantile_mse,
         resolve_n_q,
     )
-    from .amplify import (
-        AMPLIFIERS,
+    from .generators import (
         KDE,
         Amplified,
         Amplifier,
@@ -136,7 +137,11 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         BootstrapModel,
         CellModel,
         ConvergenceWarning,
+        GAN,
         FittedModel,
+        Flow,
+        FlowModel,
+        GANModel,
         GaussianMixture,
         GenCopy,
         GenCopyCells,
@@ -210,8 +215,6 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         sample_entropy,
     )
     from .auditing import Audit, audit
-    from .flow import Flow, FlowModel
-    from .gan import GAN, GANModel
     from .laws import (
         CamelBack,
         GaussianND,

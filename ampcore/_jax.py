@@ -1,4 +1,4 @@
-"""JAX plumbing shared by the neural generators (:mod:`ampcore.gan`, :mod:`ampcore.flow`).
+"""JAX plumbing shared by the neural generators (:mod:`ampcore.generators.gan`, :mod:`ampcore.generators.flow`).
 
 Compiled trainers are kept on disk in JAX's persistent compilation cache, so only the first
 process to train a configuration pays its compilation. JAX is imported only inside the functions.

@@ -154,7 +154,7 @@ class EnsembleEstimate:
     Attributes
     ----------
     source : str
-        What the ensemble is (refits of an ampcore amplifier on bootstrap resamples, or files).
+        What the ensemble is (refits of an ampcore generator on bootstrap resamples, or files).
     members, bins, member_size : int
         Ensemble size R, equiprobable bins B (training quantiles), events per member (smallest).
     n_equiv : Estimate
@@ -447,11 +447,15 @@ def _edges_from(sorted_train: np.ndarray, bins: int) -> np.ndarray:
     return np.unique(edges)
 
 
+# generators the ensemble does not refit: the GAN (minutes for 20 members) and the d-D ones
+_NOT_REFITTED = frozenset({"gan", "gencopy_cells", "kde_cells", "radial_fit"})
+
+
 def ensemble_amplification(
     train: ArrayLike,
     *,
     members: int | Sequence[ArrayLike] = 20,
-    amplifier: str = "smoothed_bootstrap",
+    generator: str = "kde",
     bins: int | None = None,
     m: float = 2.0,
     member_size: int | None = None,
@@ -465,12 +469,13 @@ def ensemble_amplification(
     train : array_like, shape (n,)
         The N training events.
     members : int or sequence of array_like
-        An int R >= 4: ampcore refits `amplifier` on R bootstrap resamples of `train` and draws
+        An int R >= 4: ampcore refits `generator` on R bootstrap resamples of `train` and draws
         `member_size` events from each. A sequence: generated samples of independently trained
         generators (R >= 4, each 1-D, at least N events), used as the ensemble as they are.
-    amplifier : str
-        Key of :data:`ampcore.amplify.AMPLIFIERS` refitted on the resamples (default the Gaussian
-        KDE, ``"smoothed_bootstrap"``).
+    generator : str
+        Name of the one-dimensional generator refitted on the resamples
+        (:func:`ampcore.generators.registry.names`, except ``"gan"`` and the d-D ones; default the
+        Gaussian KDE, ``"kde"``).
     bins : int, optional
         Equiprobable bins (quantiles of `train`); default ``round(N^{1/M})``.
     m : float
@@ -480,7 +485,7 @@ def ensemble_amplification(
     rng : int, Generator or None
         Random source of the resamples and the draws (default 0).
     options : dict, optional
-        Keyword options of the amplifier.
+        Keyword options of the generator.
 
     Returns
     -------
@@ -500,7 +505,7 @@ def ensemble_amplification(
     Examples
     --------
     >>> x = np.random.default_rng(1).normal(size=500)
-    >>> est = ensemble_amplification(x, members=10, amplifier="refit_normal", rng=2)
+    >>> est = ensemble_amplification(x, members=10, generator="refit_normal", rng=2)
     >>> est.bins, est.members, est.gain.value > 3
     (22, 10, True)
     """
@@ -525,12 +530,15 @@ def ensemble_amplification(
         source = f"{r} generated samples given by the user"
     else:
         r = check_int(members, "members", minimum=4)
-        from .amplify import AMPLIFIERS
-        if amplifier not in AMPLIFIERS or amplifier == "gan":
-            raise ValueError(f"`amplifier` must be one of {', '.join(a for a in AMPLIFIERS if a != 'gan')}; got {amplifier!r}.")
+        from .generators.registry import make, names, resolve
+
+        refittable = [g for g in names() if g not in _NOT_REFITTED]
+        generator = resolve(generator)
+        if generator not in refittable:
+            raise ValueError(f"`generator` must be one of {', '.join(refittable)}; got {generator!r}.")
         size = min(max(100 * n, 100_000), 1_000_000) if member_size is None else check_int(member_size, "member_size", minimum=n)
         check_memory(size * 16.0, name="member_size", value=size, what="one ensemble member")
-        source = f"{amplifier} refitted on {r} bootstrap resamples of the training sample, {size:,} events each"
+        source = f"{generator} refitted on {r} bootstrap resamples of the training sample, {size:,} events each"
     total = np.zeros(b)
     total_sq = np.zeros(b)
     noise = np.zeros(b)
@@ -543,7 +551,7 @@ def ensemble_amplification(
             sample = np.sort(sample)
         else:
             resample = x[gen.integers(0, n, size=n)]
-            model = AMPLIFIERS[amplifier](**(options or {})).fit(resample)
+            model = make(generator, **(options or {})).fit(resample)
             sample = np.sort(np.asarray(model.sample(size, rng=gen), dtype=np.float64).ravel())
         p = _counts(sample, edges) / sample.size
         total += p
@@ -924,7 +932,7 @@ def audit(
     kld_size: int = 100_000,
     truth_draws: int = 10,
     ensemble: int | Sequence[ArrayLike] | None = None,
-    ensemble_amplifier: str = "smoothed_bootstrap",
+    ensemble_generator: str = "kde",
     dither: bool = False,
     rng: RNGLike = 0,
     provenance: Provenance | None = None,
@@ -962,10 +970,10 @@ def audit(
         Repeated same-size truth draws that give the divergences' noise (>= 2).
     ensemble : int or sequence of array_like, optional
         Members of the holdout-free ensemble estimate (:func:`ensemble_amplification`): an int
-        (refits of `ensemble_amplifier` on bootstrap resamples) or generated samples of
+        (refits of `ensemble_generator` on bootstrap resamples) or generated samples of
         independently trained generators. Default: 20 refits when there is no truth, none otherwise.
-    ensemble_amplifier : str
-        The amplifier refitted for an int `ensemble`.
+    ensemble_generator : str
+        The generator refitted for an int `ensemble` (a name, as in :func:`ensemble_amplification`).
     dither : bool
         Rounded or low-precision data (float16, values rounded to 0.01) have exact ties, which the
         nearest-neighbour entropy and divergences cannot take. With ``dither=True`` each sample with
@@ -1290,7 +1298,7 @@ def audit(
     if members is not None and one_d:
         say("the ensemble estimate (refits on bootstrap resamples)" if isinstance(members, int)
             else "the ensemble estimate (the given generated samples)")
-        ens = ensemble_amplification(kx, members=members, amplifier=ensemble_amplifier, m=m, rng=gen)
+        ens = ensemble_amplification(kx, members=members, generator=ensemble_generator, m=m, rng=gen)
 
     # -- the checks and the verdict -----------------------------------------------------------------
     if one_d and math.isfinite(g_eff_b.low):
@@ -1314,7 +1322,7 @@ def audit(
             reason = f"G = {e.text()} over your {ens.members} generators; an ensemble cannot see model bias"
         else:
             status = "WARN"
-            reason = (f"no truth: G = {e.text()} for {ensemble_amplifier} refitted on your training sample, not for "
+            reason = (f"no truth: G = {e.text()} for {ensemble_generator} refitted on your training sample, not for "
                       "your generator (pass several of its samples as members); an ensemble cannot see model bias")
         checks.append(Check("ensemble estimate", status, reason))
     if math.isfinite(ks_p):
@@ -1375,7 +1383,7 @@ def audit(
         answer = f"the {n_g:,} generated events score perfectly on {bins} bins."
     elif ens is not None:
         answer = (f"no truth: the ensemble estimate gives {ens.n_equiv.text()} equivalent events on {ens.bins} bins "
-                  f"({'your generators' if not isinstance(members, int) else ensemble_amplifier + ' refitted'}; "
+                  f"({'your generators' if not isinstance(members, int) else ensemble_generator + ' refitted'}; "
                   "model bias not seen).")
     else:
         answer = "no truth and no ensemble: only the bound, copies and ties could be checked."

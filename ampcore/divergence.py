@@ -684,7 +684,7 @@ def kl_divergence_chunks(
     Parameters
     ----------
     chunks : iterable of array_like, each of shape (c,)
-        Consecutive pieces of `x`, e.g. from :func:`ampcore.amplify.gencopy_chunks`.
+        Consecutive pieces of `x`, e.g. from :func:`ampcore.generators.gencopy_chunks`.
     y : array_like, shape (m,)
         Sample of Q (a sorted one, e.g. ``Reference.sample``, is not sorted again).
     k : int, optional

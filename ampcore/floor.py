@@ -79,7 +79,7 @@ def fisher_information(law: Any, *, log: bool = False) -> float:
         A smooth density p on its support.
     log : bool
         Give J of the law of ``Y = ln X`` instead (density ``p(e^y) e^y``), the J that sets the
-        binning bias of GenCopy in ``ln x`` (:class:`ampcore.amplify.GenCopyLog`). Needs a law
+        binning bias of GenCopy in ``ln x`` (:class:`ampcore.generators.GenCopyLog`). Needs a law
         on ``(0, ∞)``.
 
     Returns

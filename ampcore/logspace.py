@@ -2,7 +2,7 @@
 
 Use this for positive, skewed laws (a LogNormal) where equal-width bins in x are too wide at the
 steep rise near 0 and nearly empty in the long tail. The amplifier itself is
-:class:`ampcore.amplify.GenCopyLog` (``amplifier="gencopy-log"`` in :func:`ampcore.studies.run_grid`);
+:class:`ampcore.generators.GenCopyLog` (``amplifier="gencopy-log"`` in :func:`ampcore.studies.run_grid`);
 the law of ``ln X`` is :class:`ampcore.laws.LogLaw`, and :func:`log_floor` is the exact
 divergence that log-space copies approach as G grows.
 

@@ -1,7 +1,7 @@
 """The normalising flow at its defaults: fit time, convergence and a KS check, in 1-D.
 
 For N = 100 and 1000 and each of two laws (the camel back and a Normal), ``SEEDS`` training
-samples: one flow each at the defaults (:class:`ampcore.flow.Flow`), after the trainer has been
+samples: one flow each at the defaults (:class:`ampcore.generators.flow.Flow`), after the trainer has been
 compiled once (the compilation is timed separately, in a process with JAX's persistent cache
 switched off, so that it is measured rather than loaded). Reported per (law, N): the median and
 range of the fit's CPU and wall-clock seconds, the epochs trained, how many fits converged, and
@@ -31,7 +31,7 @@ SIZES = (100, 1000)
 
 COMPILE = """
 import time, numpy as np
-from ampcore.flow import Flow
+from ampcore.generators.flow import Flow
 x = np.random.default_rng(0).normal(size=1000)
 start, wall = time.process_time(), time.perf_counter()
 Flow().fit(x)
@@ -40,7 +40,7 @@ print(time.process_time() - start, time.perf_counter() - wall)
 
 
 def main() -> None:
-    from ampcore.flow import Flow
+    from ampcore.generators.flow import Flow
     from ampcore.laws import CamelBack
 
     env = {**os.environ, "AMPCORE_JAX_CACHE": "off"}

@@ -235,7 +235,7 @@ MEMORY = [
     ("bootstrap gain 1e12", lambda: A.bootstrap(X, BIG), "gain"),
     ("smoothed_bootstrap gain 1e12", lambda: A.smoothed_bootstrap(X, BIG), "gain"),
     ("refit_normal gain 1e12", lambda: A.refit_normal(X, BIG), "gain"),
-    ("generate mixture gain 1e12", lambda: A.generate(X, BIG, amplifier="gaussian_mixture"), "gain"),
+    ("generate mixture gain 1e12", lambda: A.generate(X, BIG, generator="gaussian_mixture"), "gain"),
     ("HistogramModel.sample 1e12", lambda: A.GenCopy(m=2).fit(X).sample(BIG), "size"),
     ("KDEModel.sample 1e12", lambda: A.KDE().fit(X).sample(BIG), "size"),
     ("MixtureModel.sample 1e12", lambda: A.GaussianMixture().fit(X).sample(BIG), "size"),

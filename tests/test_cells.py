@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ampcore.amplify import GenCopyCells, KDECells, RadialFit
+from ampcore.generators import GenCopyCells, KDECells, RadialFit
 from ampcore.cells import (
     as_points,
     binning_bias,

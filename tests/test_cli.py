@@ -270,12 +270,12 @@ def test_a_chapter_whose_parameters_cell_cannot_be_read(cli, work: Path) -> None
 
 
 def test_unexpected_errors_are_one_line_too(cli, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ampcore.amplify
+    import ampcore.generators.histogram
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(ampcore.amplify, "gencopy", broken)
+    monkeypatch.setattr(ampcore.generators.histogram, "gencopy", broken)
     proc = cli("amplify", "x.npy", "--gain", "2", "--m", "2", "-o", "o.npy", cwd=work)
     _one_line_error(proc, 1, "ZeroDivisionError: a bug", "rerun with --traceback")
     assert not (work / "o.npy").exists()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from ampcore.amplify import KDEModel, kde_bandwidth
+from ampcore.generators import KDEModel, kde_bandwidth
 from ampcore.divergence import normal_kl
 from ampcore.studies import (
     COLLAPSE_METHODS,

@@ -1,4 +1,4 @@
-"""ampcore.gan: the GAN trains, is deterministic for a seed, has learnt, and stays lazy."""
+"""ampcore.generators.gan: the GAN trains, is deterministic for a seed, has learnt, and stays lazy."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ampcore.amplify import AMPLIFIERS, ConvergenceWarning, generate
-from ampcore.gan import GAN, GANModel, _game_converged
+from ampcore.generators import ConvergenceWarning, generate, make, names
+from ampcore.generators.gan import GAN, GANModel, _game_converged
 from ampcore.laws import CamelBack
 
 pytest.importorskip("jax", reason="the GAN needs the [gan] extra (jax, optax)")
 
 # short training runs below are deliberate (shapes, options, caching): they do not converge
-SHORT = pytest.mark.filterwarnings("ignore::ampcore.amplify.ConvergenceWarning")
+SHORT = pytest.mark.filterwarnings("ignore::ampcore.generators.base.ConvergenceWarning")
 
 LAW = CamelBack()
 
@@ -110,20 +110,20 @@ def test_sampling_is_ours_and_chunked(trained):
     # the same noise, so the same events up to the rounding of a matrix product of another size
     assert np.allclose(model.sample(10, rng=9), a[:10], rtol=1e-12, atol=1e-12)
     out = model.amplify(3, rng=0)
-    assert out.method == "gan" and out.n_generated == 3000 and out.gain == 3
+    assert out.generator == "gan" and out.n_generated == 3000 and out.gain == 3
 
 
 @SHORT
 def test_registered_lazily_and_generate_by_name():
-    assert "gan" in AMPLIFIERS
-    assert AMPLIFIERS["gan"](steps=10).name == "gan"
+    assert "gan" in names()
+    assert make("gan", steps=10).name == "gan"
     x = LAW.rvs(size=50, random_state=np.random.default_rng(1))
-    out = generate(x, 2, amplifier="gan", steps=20, seed=1, rng=2)
-    assert out.n_generated == 100 and out.method == "gan"
+    out = generate(x, 2, generator="gan", steps=20, seed=1, rng=2)
+    assert out.n_generated == 100 and out.generator == "gan"
 
 
 def test_import_does_not_load_jax():
-    code = "import sys, ampcore, ampcore.amplify, ampcore.gan; print('jax' in sys.modules)"
+    code = "import sys, ampcore, ampcore.generators, ampcore.generators.registry, ampcore.generators.gan; print('jax' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
@@ -190,7 +190,7 @@ def test_a_cached_trainer_gives_the_same_generator(tmp_path):
     # loads the trainer from it. The generators must be bitwise the same (the cache holds the
     # executable JAX would compile), and the cache must have been written.
     code = (
-        "import numpy as np; from ampcore.gan import GAN; from ampcore.laws import CamelBack;"
+        "import numpy as np; from ampcore.generators.gan import GAN; from ampcore.laws import CamelBack;"
         "x = CamelBack().rvs(size=200, random_state=np.random.default_rng(0));"
         "print(GAN(steps=200, seed=3).fit(x).sample(4, rng=1).tolist())"
     )

@@ -106,7 +106,7 @@ def test_same_seed_same_table():
 # --- with a (short) GAN ------------------------------------------------------------------------------
 
 GAN_FAST = {"steps": 300}  # too short to converge: these tests check plumbing, not the fit
-SHORT_GAN = pytest.mark.filterwarnings("ignore::ampcore.amplify.ConvergenceWarning")
+SHORT_GAN = pytest.mark.filterwarnings("ignore::ampcore.generators.base.ConvergenceWarning")
 
 
 @SHORT_GAN

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ampcore.amplify import GenCopyLog
+from ampcore.generators import GenCopyLog
 from ampcore.divergence import histogram_kl
 from ampcore.laws import LogLaw
 from ampcore.logspace import log_floor

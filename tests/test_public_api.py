@@ -1,6 +1,7 @@
 """Pin the public API of each layer so that changes show up in review (STYLE.md practice 5).
 
-The core (``ampcore.__all__``), the studies (``ampcore.studies.__all__``), the book support
+The core (``ampcore.__all__``, which re-exports the generators and the audit), the generators
+(``ampcore.generators.__all__``), the studies (``ampcore.studies.__all__``), the book support
 (``ampcore.book.__all__``) and the command (``ampcore.cli.__all__``) are pinned separately.
 """
 
@@ -18,6 +19,7 @@ import pytest
 import ampcore
 import ampcore.book
 import ampcore.cli
+import ampcore.generators
 import ampcore.studies
 
 CORE = {
@@ -30,12 +32,12 @@ CORE = {
     "goldilocks_width", "bin_width", "effective_m", "differential_renyi_entropy",
     # bound
     "information_content", "satisfies_bound", "min_generated_events", "min_gain", "generated_m", "bound_table",
-    # amplify
+    # generators (ampcore.generators, re-exported)
     "Amplified", "Amplifier", "FittedModel", "GenCopy", "GenCopyLog", "Bootstrap", "KDE", "RefitNormal",
     "HistogramModel", "BootstrapModel", "KDEModel", "NormalModel", "GaussianMixture", "MixtureModel",
     "ConvergenceWarning", "kde_bandwidth", "gencopy",
     "gencopy_chunks", "gencopy_log", "bootstrap", "smoothed_bootstrap", "refit_normal", "generate",
-    "reamplify", "AMPLIFIERS",
+    "reamplify",
     # divergence
     "TieWarning", "kl_divergence", "kl_distance", "resistor_average", "normal_kl", "histogram_kl",
     "kl_divergence_chunks",
@@ -64,6 +66,20 @@ CORE = {
     "product_floor", "binning_bias", "CellFloor", "cell_floor_mc",
     "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
 }
+
+# the generators layer: everything the core re-exports from it, and the registry's own verbs
+GENERATOR_NAMES = {
+    "Amplified", "Amplifier", "FittedModel", "ConvergenceWarning",
+    "HistogramModel", "GenCopy", "GenCopyLog", "BootstrapModel", "Bootstrap", "gencopy", "gencopy_chunks",
+    "gencopy_log", "bootstrap",
+    "kde_bandwidth", "KDEModel", "KDE", "smoothed_bootstrap",
+    "NormalModel", "RefitNormal", "MixtureModel", "GaussianMixture", "refit_normal",
+    "CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit",
+    "GAN", "GANModel", "Flow", "FlowModel",
+    "generate", "reamplify", "make", "names", "resolve",
+}
+# generic verbs, used as ampcore.generators.make / .names and not re-exported by the core
+REGISTRY_ONLY = {"make", "names", "resolve"}
 
 STUDIES = {
     # engine
@@ -110,12 +126,14 @@ BOOK = {
 
 CLI = {"main", "build_parser", "PROG"}
 
-LAYERS = {"ampcore": (ampcore, CORE), "ampcore.studies": (ampcore.studies, STUDIES),
+LAYERS = {"ampcore": (ampcore, CORE), "ampcore.generators": (ampcore.generators, GENERATOR_NAMES),
+          "ampcore.studies": (ampcore.studies, STUDIES),
           "ampcore.book": (ampcore.book, BOOK), "ampcore.cli": (ampcore.cli, CLI)}
 
-# every module of the package, by layer
-CORE_MODULES = ["laws", "information", "cells", "bound", "amplify", "divergence", "floor", "logspace", "valley", "ampfactor",
-                "envelope", "sampleamp", "gan", "flow", "auditing"]
+# every module of the package, by layer (auditing.py sits above the generators: it refits one)
+CORE_MODULES = ["laws", "information", "cells", "bound", "divergence", "floor", "logspace", "valley", "ampfactor",
+                "envelope", "sampleamp", "auditing"]
+GENERATOR_MODULES = ["base", "histogram", "smooth", "parametric", "cells", "gan", "flow", "registry"]
 CLI_MODULES = ["app", "amplify", "audit", "base", "bound", "chapter", "files", "kld"]
 STUDY_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.studies.__path__))
 BOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(ampcore.book.__path__))
@@ -131,8 +149,11 @@ def test_public_names_are_pinned(layer):
 def test_core_modules_are_the_listed_ones():
     found = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if not m.ispkg and not m.name.startswith("_"))
     assert found == sorted(CORE_MODULES)
-    assert {"book", "cli", "studies"} <= {m.name for m in pkgutil.iter_modules(ampcore.__path__) if m.ispkg}
+    packages = sorted(m.name for m in pkgutil.iter_modules(ampcore.__path__) if m.ispkg)
+    assert packages == ["book", "cli", "generators", "studies"]
     assert sorted(m.name for m in pkgutil.iter_modules(ampcore.cli.__path__)) == sorted(CLI_MODULES)
+    assert sorted(m.name for m in pkgutil.iter_modules(ampcore.generators.__path__)) == sorted(GENERATOR_MODULES)
+    assert ampcore.generators.MODULES == tuple(GENERATOR_MODULES)
     assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "envelope", "floors", "gain", "generative",
                              "neighbours", "reamplification", "resolution", "results", "store"]
     assert BOOK_MODULES == ["claims", "kernels", "parameters", "plotting", "records", "render", "runner", "teaching"]
@@ -140,15 +161,19 @@ def test_core_modules_are_the_listed_ones():
 
 def test_the_core_reexports_exactly_its_modules_public_names():
     names = {name for m in CORE_MODULES for name in importlib.import_module(f"ampcore.{m}").__all__}
-    assert names | {"__version__"} == set(ampcore.__all__)
+    generators = set(ampcore.generators.__all__) - REGISTRY_ONLY
+    assert names | generators | {"__version__"} == set(ampcore.__all__)
     for m in CORE_MODULES:
         module = importlib.import_module(f"ampcore.{m}")
         for name in module.__all__:
             assert getattr(ampcore, name) is getattr(module, name), name
+    for name in generators:
+        assert getattr(ampcore, name) is getattr(ampcore.generators, name), name
 
 
 def test_layers_reexport_their_modules_objects():
-    for layer, prefix, modules in ((ampcore.studies, "ampcore.studies", STUDY_MODULES), (ampcore.book, "ampcore.book", BOOK_MODULES)):
+    for layer, prefix, modules in ((ampcore.generators, "ampcore.generators", GENERATOR_MODULES),
+                                   (ampcore.studies, "ampcore.studies", STUDY_MODULES), (ampcore.book, "ampcore.book", BOOK_MODULES)):
         owners = {name: importlib.import_module(f"{prefix}.{m}") for m in modules
                   for name in importlib.import_module(f"{prefix}.{m}").__all__}
         for name in layer.__all__:
@@ -157,6 +182,7 @@ def test_layers_reexport_their_modules_objects():
 
 def test_every_module_exports_what_it_defines():
     for name in [*(f"ampcore.{m}" for m in CORE_MODULES), "ampcore.cli", *(f"ampcore.cli.{m}" for m in CLI_MODULES),
+                 *(f"ampcore.generators.{m}" for m in GENERATOR_MODULES),
                  *(f"ampcore.studies.{m}" for m in STUDY_MODULES), *(f"ampcore.book.{m}" for m in BOOK_MODULES)]:
         module = importlib.import_module(name)
         assert hasattr(module, "__all__"), name
@@ -166,7 +192,8 @@ def test_every_module_exports_what_it_defines():
 
 def test_lazy_names_and_dir():
     assert set(ampcore.__all__) <= set(dir(ampcore))
-    assert {"studies", "book", "cli", "amplify"} <= set(dir(ampcore))
+    assert {"studies", "book", "cli", "generators"} <= set(dir(ampcore))
+    assert set(ampcore.generators.__all__) | set(GENERATOR_MODULES) <= set(dir(ampcore.generators))
     assert ampcore.studies is importlib.import_module("ampcore.studies")
     with pytest.raises(AttributeError, match="module 'ampcore' has no attribute 'run_grid'"):
         ampcore.run_grid  # noqa: B018 - studies are not core names
@@ -200,7 +227,8 @@ def test_every_public_callable_is_documented(layer):
 
 
 def test_core_and_studies_modules_state_their_provenance():
-    names = [*(f"ampcore.{m}" for m in CORE_MODULES), *(f"ampcore.studies.{m}" for m in STUDY_MODULES)]
+    names = [*(f"ampcore.{m}" for m in CORE_MODULES), "ampcore.generators",
+             *(f"ampcore.generators.{m}" for m in GENERATOR_MODULES), *(f"ampcore.studies.{m}" for m in STUDY_MODULES)]
     lacking = [n for n in names if "Provenance" not in (inspect.getdoc(importlib.import_module(n)) or "")]
     assert lacking == []
 

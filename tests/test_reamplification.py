@@ -57,7 +57,7 @@ class TestReamplificationGrid:
         real = r.select(source="real").iloc[0]
         x = Trial.make(law="norm", n=300, replicate=int(real["replicate"]), seed=7).rng(2)
         sample = LAW.rvs(size=1200, random_state=x)
-        from ampcore.amplify import GenCopy
+        from ampcore.generators import GenCopy
         from ampcore.floor import floor_terms
 
         model = GenCopy(m=2.5).fit(sample)

@@ -105,7 +105,7 @@ def test_data_near_float64_s_largest_values_is_amplified_finitely():
     assert np.all(np.isfinite(out.sample)) and np.isfinite(out.width)
 
 
-@pytest.mark.filterwarnings("ignore::ampcore.amplify.ConvergenceWarning")  # short GANs: the refusals are tested, not the fit
+@pytest.mark.filterwarnings("ignore::ampcore.generators.base.ConvergenceWarning")  # short GANs: the refusals are tested, not the fit
 def test_gan_output_that_overflows_is_refused():
     model = A.GAN(steps=20, seed=1).fit(X)
     big = type(model)(**{**model.__dict__, "scale": np.array([1e308])})
@@ -126,7 +126,7 @@ def _gan(dim: int = 1):
     return A.GAN(steps=10, seed=0).fit(X if dim == 1 else PTS)
 
 
-@pytest.mark.filterwarnings("ignore::ampcore.amplify.ConvergenceWarning")  # short GANs: the refusals are tested, not the fit
+@pytest.mark.filterwarnings("ignore::ampcore.generators.base.ConvergenceWarning")  # short GANs: the refusals are tested, not the fit
 @pytest.mark.parametrize(("label", "call", "param"), MEMORY, ids=[m[0] for m in MEMORY])
 def test_memory_is_checked_before_work(monkeypatch, label, call, param):
     monkeypatch.setenv(V.MEMORY_LIMIT_ENV, "2G")

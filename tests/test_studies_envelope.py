@@ -18,7 +18,7 @@ from ampcore.ampfactor import quantile_mse
 from ampcore.book.records import glue_names
 from ampcore.studies import EnvelopeFit, EnvelopeHeadline, EnvelopeStudy, envelope_study
 from ampcore.studies.envelope import COLUMNS, _histogram_cdf, fitted_parameters
-from ampcore.amplify import GenCopy, KDE
+from ampcore.generators import GenCopy, KDE
 
 SMALL = dict(n_values=[100, 400, 1600], m_values=[2.0, 3.0], replicates=4, mixture_max_n=1600,
              mixture_replicates=2, approach_n=[400], approach_gains=[1, 16], approach_replicates=2)

@@ -589,7 +589,7 @@ def training_curve(model: Any, *, window: int = 50, ax: Axes | None = None) -> A
 
     Parameters
     ----------
-    model : ampcore.gan.GANModel
+    model : ampcore.generators.gan.GANModel
         A trained GAN (its :meth:`curve`).
     window : int
         Steps per running mean.

@@ -1,6 +1,6 @@
 """``ampcore amplify IN --gain G --m M -o OUT``: GenCopy on a file, and whether the bound holds.
 
-The sample is :func:`ampcore.amplify.gencopy` (bin at the Goldilocks width for M, then G
+The sample is :func:`ampcore.generators.histogram.gencopy` (bin at the Goldilocks width for M, then G
 randomised copies inside the bins); the check is :func:`ampcore.bound.satisfies_bound`.
 """
 
@@ -43,7 +43,8 @@ def add_parser(sub: Any) -> None:
 
 def cmd_amplify(args: argparse.Namespace) -> int:
     """Amplify ``args.input``, write the sample to ``args.output`` and print its table; exit code 0."""
-    from .. import amplify, bound
+    from .. import bound
+    from ..generators import histogram
     from .._validation import check_int, check_positive
 
     gain = check(check_int, args.gain, "gain", minimum=1)
@@ -55,7 +56,7 @@ def cmd_amplify(args: argparse.Namespace) -> int:
     if x.size < 2:
         raise Failure(f"input file {args.input!r} must hold at least 2 values; got {x.size}")
     try:
-        result = amplify.gencopy(x, gain, m=m, dither=args.dither, rng=args.seed)
+        result = histogram.gencopy(x, gain, m=m, dither=args.dither, rng=args.seed)
     except (TypeError, ValueError, MemoryError) as exc:
         # the API's hint names its keyword; on the command line it is the option
         raise Failure(str(exc).rstrip(".").replace("`dither=True`", "--dither")) from exc

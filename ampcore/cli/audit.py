@@ -73,8 +73,8 @@ def _add_options(p: argparse.ArgumentParser) -> None:
                    help="break the ties of rounded or float16 data with a uniform jitter at their resolution")
     p.add_argument("--ensemble", type=int, default=None, metavar="R",
                    help="ensemble estimate from R refits on bootstrap resamples (default 20 without a truth)")
-    p.add_argument("--amplifier", default="smoothed_bootstrap", metavar="NAME",
-                   help="the amplifier refitted for --ensemble (default smoothed_bootstrap, a KDE)")
+    p.add_argument("--generator", default="kde", metavar="NAME",
+                   help="the generator refitted for --ensemble (default kde, a Gaussian KDE)")
     p.add_argument("--members", nargs="+", metavar="FILE",
                    help="ensemble estimate from >= 4 samples of independently trained generators")
     p.add_argument("--details", action="store_true", help="print the detailed table after the verdict")
@@ -222,7 +222,7 @@ def _audit(args: argparse.Namespace, options: _Options, train: Any, generated: A
     provenance = _provenance(args, options.seed, files)
     try:
         return audit(train, generated, law=law, law_description=description, reference=reference, m=options.m,
-                     k=options.k, n_q=options.n_q, ensemble=ensemble, ensemble_amplifier=args.amplifier,
+                     k=options.k, n_q=options.n_q, ensemble=ensemble, ensemble_generator=args.generator,
                      dither=args.dither, rng=options.seed, provenance=provenance, progress=say)
     except (TypeError, ValueError) as exc:
         raise Failure(str(exc).rstrip(".")) from exc

@@ -32,7 +32,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from .._validation import as_sample_1d, check_int, check_law, check_positive
-from ..amplify import GenCopy
+from ..generators import GenCopy
 from ..divergence import kl_distance, kl_divergence, normal_kl
 from ..information import bin_width, differential_renyi_entropy, effective_m, histogram, renyi_entropy
 from ..laws import law_name

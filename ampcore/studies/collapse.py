@@ -33,7 +33,8 @@ from numpy.typing import ArrayLike
 
 from .._rng import RNGLike, normalize_rng
 from .._validation import as_sample_1d, check_choice, check_int, check_law, check_positive
-from ..amplify import KDEModel, NormalModel, RefitNormal, kde_bandwidth
+from ..generators import NormalModel, kde_bandwidth
+from ..generators.registry import make
 from ..divergence import normal_kl
 from ..laws import law_name
 from .engine import DEFAULT_SEED, Trial, grid, run_trials
@@ -160,7 +161,7 @@ def collapse_chain(
     generations : int
         Generations after the first fit, >= 1.
     method : {"refit_normal", "kde"}
-        Maximum-likelihood Normal (:class:`ampcore.amplify.RefitNormal`), or a Gaussian KDE whose
+        Maximum-likelihood Normal (:class:`ampcore.generators.RefitNormal`), or a Gaussian KDE whose
         bandwidth is chosen once on `x` by the rule `bandwidth` and then kept, as in chapter 6.
     mode : {"replace", "accumulate"}
     law : Law
@@ -206,13 +207,12 @@ def collapse_chain(
     train = xs
     rows = []
     for g in range(generations + 1):
-        model: NormalModel | KDEModel
-        if method == "refit_normal":
-            model = RefitNormal().fit(train)
+        options: dict[str, Any] = {"bandwidth": h} if method == "kde" else {}  # the KDE's h, kept fixed
+        model = make(method, **options).fit(train)
+        if isinstance(model, NormalModel):
             mean, variance = model.mean, model.sd**2
             divergence = _normal_fit_kl(model, law) if kl else math.nan
         else:
-            model = KDEModel(centers=train, bandwidth=h, n_train=int(train.size))
             mean, variance = float(train.mean()), float(train.var()) + h * h
             divergence = kde_kl(train, h, law) if kl else math.nan
         rows.append({"method": method, "mode": mode, "generation": g, "train_size": int(train.size),

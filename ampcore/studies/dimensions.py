@@ -4,7 +4,7 @@ Three studies, each on the engine (one trial per dimension, point and replicate,
 seeds):
 
 * :func:`bound_dims` — does the reconstructed bound change with d? In ``N(0, I_d)``, GenCopy on
-  cells (:class:`ampcore.amplify.GenCopyCells`, a cell with probability count/N, uniform in it)
+  cells (:class:`ampcore.generators.GenCopyCells`, a cell with probability count/N, uniform in it)
   is fitted at the Goldilocks cell width for ``M = m_train``; the measured M of ``G·N``
   generated events *at the training cells* is compared with 3, and the gain where it crosses 3
   with the bound's ``N^(3/M − 1)`` at the nominal M (√N for M = 2) and at the training sample's
@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_int, check_positive
-from ..amplify import FittedModel, GenCopyCells, KDECells, RadialFit
+from ..generators import FittedModel, GenCopyCells, KDECells, RadialFit
 from ..bound import min_gain
 from ..cells import binning_bias, effective_m_cells, goldilocks_cell_width, product_floor
 from ..envelope import CellEnvelope, CellTruth, amplification_envelope_cells, cell_score, cell_truth
@@ -344,7 +344,7 @@ CLOUD_GENERATORS: dict[str, str] = {
     "gaussian_fit": "fitted d-D Gaussian (mean and full covariance, k = d + d(d+1)/2)",
     "radial_fit": "fitted shell (mean and sd of the radius, uniform direction, k = 2)",
     "kde": "Gaussian KDE (Scott's bandwidth matrix)",
-    "gan": "GAN (ampcore.gan; only with gan_steps > 0)",
+    "gan": "GAN (ampcore.generators.gan; only with gan_steps > 0)",
 }
 """The generators of :func:`cloud_dims`, by key (the ``generator`` column); ``training`` scores the N
 training events themselves. The GAN takes part only when ``gan_steps > 0``: each new dimension
@@ -406,7 +406,7 @@ def _measure_cloud(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
     }
     converged = dict.fromkeys(models, True)  # closed forms: maximum likelihood, Scott's rule, counts
     if trial.get("gan_steps", 0) > 0:
-        from ..gan import GAN
+        from ..generators.gan import GAN
 
         gan_seed = int(trial.rng(3, d).integers(2**31 - 1))
         models["gan"] = GAN(steps=trial["gan_steps"], seed=gan_seed).fit(train)

@@ -15,8 +15,8 @@ of probability ``1/B`` under the truth (:func:`ampcore.envelope.goldilocks_bins`
   artefact of equiprobable bins);
 * **by sampling at finite gain**, for the training sizes ``approach_n``: ``G · N`` generated
   events scored on the same bins;
-* **from a large generated sample**, for the neural generators (the GAN, :mod:`ampcore.gan`, and
-  the normalising flow, :mod:`ampcore.flow`; asked for by name, not in the default list), which
+* **from a large generated sample**, for the neural generators (the GAN, :mod:`ampcore.generators.gan`, and
+  the normalising flow, :mod:`ampcore.generators.flow`; asked for by name, not in the default list), which
   have no cdf: ``S`` events (``generated_size``, 10⁶ by default) are counted in the same bins and
   their own counting noise is subtracted, ``qMSE_∞ ≈ mean_j (p̂_j − 1/B)² − (1 − Σ_j p̂_j²)/(B (S − 1))``
   (Standard: the multinomial variance of the fractions p̂_j given the fitted law, whose unbiased
@@ -50,7 +50,7 @@ import pandas as pd
 
 from .._validation import check_int, check_law, check_positive
 from ..ampfactor import quantile_mse
-from ..amplify import KDE, ConvergenceWarning, GaussianMixture, GenCopy, HistogramModel
+from ..generators import KDE, ConvergenceWarning, GaussianMixture, GenCopy, HistogramModel
 from ..envelope import amplification_envelope, goldilocks_bins, law_parameters
 from .engine import DEFAULT_SEED, Trial, grid, run_trials
 from .results import Column, StudyResult, check_list, table_from
@@ -107,10 +107,9 @@ def _fit_cdf(trial: Trial, law: Any, x: np.ndarray, m: float) -> tuple[Callable[
         model = law.dist(*theta)
         return (lambda e: np.asarray(model.cdf(e), dtype=np.float64)), _Scipy(model), {"converged": True}
     if name == "gaussian_mixture":
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # comes with scikit-learn
-
         # the row records `converged`; the warning itself would reach stderr only in some processes
-        with threadpool_limits(limits=1), warnings.catch_warnings():  # 1 thread: no contention with workers
+        # (the fit runs on one thread: GaussianMixture.fit limits it)
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             mix = GaussianMixture(components=trial["components"], restarts=1, tol=trial["tol"],
                                   max_iter=trial["max_iter"]).fit(x)
@@ -183,11 +182,11 @@ def _fit_neural(trial: Trial, x: np.ndarray) -> tuple[Any, dict[str, Any]]:
     with warnings.catch_warnings():  # the row records `converged`
         warnings.simplefilter("ignore", ConvergenceWarning)
         if name == "gan":
-            from ..gan import GAN
+            from ..generators.gan import GAN
 
             model: Any = GAN(seed=seed, **options).fit(x)
         else:
-            from ..flow import Flow
+            from ..generators.flow import Flow
 
             model = Flow(seed=seed, **options).fit(x)
     return model, {"converged": bool(model.converged)}
@@ -668,7 +667,7 @@ def envelope_study(
     seed : int
         Root seed.
     gan_options, flow_options : mapping, optional
-        Options of :class:`ampcore.gan.GAN` and :class:`ampcore.flow.Flow` (not ``seed``: each
+        Options of :class:`ampcore.generators.gan.GAN` and :class:`ampcore.generators.flow.Flow` (not ``seed``: each
         trial derives its own from the stream named after the generator).
     generated_size : int
         Events S drawn from each GAN or flow and counted (>= 10⁴); their counting noise is
@@ -724,11 +723,11 @@ def envelope_study(
             raise ValueError(f"`{gen_name}_options` must not hold `seed`: each trial derives its own.")
         if gen_name in gens:
             if gen_name == "gan":
-                from ..gan import GAN
+                from ..generators.gan import GAN
 
                 GAN(**options)._options()  # a bad name raises TypeError, a bad value ValueError
             else:
-                from ..flow import Flow
+                from ..generators.flow import Flow
 
                 Flow(**options)._options()
         neural[gen_name] = tuple(sorted(options.items()))

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_positive_sample, check_bool, check_choice, check_int, check_law, check_memory, check_positive
-from ..amplify import AMPLIFIERS
+from ..generators.registry import make, resolve
 from ..bound import satisfies_bound
 from ..divergence import histogram_kl, kl_divergence
 from ..floor import fisher_information, floor_terms, kl_by_region, kld_gain_law
@@ -86,7 +86,7 @@ def measure_gain(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
         binned = np.log(as_positive_sample(train, "training sample")) if in_log else train
         width = bin_width(binned, trial["m"], method=trial["entropy_method"])
         origin = float(binned.min())
-        model = AMPLIFIERS[amplifier](width=width, origin=origin).fit(train)
+        model: Any = make(amplifier, width=width, origin=origin).fit(train)  # a HistogramModel
         out = model.amplify(gain, rng=trial.rng(1))
         generated = np.log(out.sample) if in_log else out.sample
         floor = log_floor(train, width, origin=origin, law=law) if in_log else histogram_kl(train, width, origin=origin, law=law)
@@ -101,7 +101,7 @@ def measure_gain(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
         if trial.get("regions") is not None:
             row.update(_region_floors(train, width, origin, law, trial["regions"], in_log))
     else:
-        out = AMPLIFIERS[amplifier]().fit(train).amplify(gain, rng=trial.rng(1))
+        out = make(amplifier).fit(train).amplify(gain, rng=trial.rng(1))
     vector = kl_divergence(out.sample, reference.sample, k=k, ties="ignore", workers=trial_threads())
     kld_mc = math.nan
     if trial["baseline"]:
@@ -449,7 +449,8 @@ def run_grid(
         Training sizes, Goldilocks statistics and gains. M applies to binning amplifiers only;
         other amplifiers run once per (law, N, G, replicate) with ``m = NaN``.
     amplifiers : sequence of str
-        Keys of :data:`ampcore.amplify.AMPLIFIERS`.
+        Generator names (:func:`ampcore.generators.registry.names`; ``"gencopy-log"`` and
+        ``"smoothed_bootstrap"`` are the older spellings this study's rows keep).
     replicates : int
         Independent training samples per (law, N).
     seed : int
@@ -503,7 +504,7 @@ def run_grid(
     ns = [check_int(v, "n", minimum=2) for v in check_list(n, "n")]
     gains = [check_int(v, "gain", minimum=1) for v in check_list(gain, "gain")]
     ms = [check_positive(v, "m") for v in check_list(m, "m")]
-    amps = [check_choice(a, "amplifiers", AMPLIFIERS) for a in check_list(amplifiers, "amplifiers")]
+    amps = [a for a in check_list(amplifiers, "amplifiers") if resolve(a, "amplifiers")]  # the label as given
     replicates = check_int(replicates, "replicates", minimum=1)
     k = check_int(k, "k", minimum=1)
     if k >= min(ns):

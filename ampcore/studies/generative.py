@@ -39,7 +39,8 @@ import pandas as pd
 
 from .._validation import check_choice, check_int, check_law, check_positive
 from ..ampfactor import equivalent_events, quantile_edges, quantile_mse
-from ..amplify import KDE, FittedModel, GaussianMixture, GenCopy, NormalModel, RefitNormal
+from ..generators import FittedModel, GenCopy, NormalModel
+from ..generators.registry import make, resolve
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence
 from ..information import bin_width, effective_m
@@ -68,7 +69,7 @@ __all__ = [
 GENERATORS = ("gan", "gaussian_mixture", "kde", "gencopy", "refit_normal", "flow")
 """The generators a study can compare: the GAN, a two-Gaussian EM fit, a Gaussian KDE, GenCopy,
 a refitted Normal (a model of the wrong form for a camel back) and a normalising flow
-(:class:`ampcore.flow.Flow` at its defaults)."""
+(:class:`ampcore.generators.flow.Flow` at its defaults)."""
 
 _BASELINES = ("mc", "training")  # an MC sample of the same size; the N training events themselves
 _LABELS = {"gan": "GAN", "gaussian_mixture": "mixture fit", "kde": "KDE", "gencopy": "GenCopy",
@@ -84,25 +85,14 @@ def _gan_options(trial: Trial) -> dict[str, Any]:
     return dict(trial.get("gan", ()) or ())
 
 
+_SEED_STREAM = {"gan": "gan", "gaussian_mixture": "em", "flow": "flow"}  # the trial's stream of each training seed
+
+
 def _fit(name: str, train: np.ndarray, width: float, origin: float, trial: Trial) -> FittedModel:
-    """Fit generator `name` on the training sample (once per trial)."""
-    if name == "gan":
-        from ..gan import GAN
-
-        return GAN(seed=_seed_of(trial, "gan"), **_gan_options(trial)).fit(train)
-    if name == "gaussian_mixture":
-        return GaussianMixture(components=2, seed=_seed_of(trial, "em")).fit(train)
-    if name == "kde":
-        return KDE().fit(train)
-    if name == "gencopy":
-        return GenCopy(width=width, origin=origin).fit(train)
-    if name == "refit_normal":
-        return RefitNormal().fit(train)
-    if name == "flow":
-        from ..flow import Flow
-
-        return Flow(seed=_seed_of(trial, "flow")).fit(train)
-    raise ValueError(f"unknown generator {name!r}")  # pragma: no cover - checked by the study
+    """Fit generator `name` (the registry's, at its defaults but these options) once per trial."""
+    options = {"gan": _gan_options(trial), "gencopy": {"width": width, "origin": origin}}.get(name, {})
+    stream = _SEED_STREAM.get(name)
+    return make(name, rng=None if stream is None else trial.rng(stream), **options).fit(train)
 
 
 def _smooth_kl(logq: Any, law: Any, low: float, high: float, points: int = 20001) -> float:
@@ -309,7 +299,7 @@ def _check_gan_options(options: Mapping[str, Any] | None) -> tuple[tuple[str, An
         return ()
     if not isinstance(options, Mapping):
         raise TypeError(f"`gan_options` must be a dict of GAN options; got {type(options).__name__}.")
-    from ..gan import GAN
+    from ..generators.gan import GAN
 
     if "seed" in options:
         raise ValueError("`gan_options` must not hold `seed`: each trial derives its GAN's seed from the study's seed.")
@@ -359,7 +349,7 @@ def generative_study(
     reference_size : int
         Size of the sorted MC reference of the divergence.
     gan_options : dict, optional
-        Options of :class:`ampcore.gan.GAN` (not ``seed``: each trial derives its own).
+        Options of :class:`ampcore.generators.gan.GAN` (not ``seed``: each trial derives its own).
     seed : int
         Root seed.
     name : str, optional
@@ -419,7 +409,7 @@ def _measure_regan(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
     """Generation 1: a GAN on N real events; generation 2: a GAN on G·N of generation 1's events;
     and, for comparison, a GAN on G·N real events. Streams: 0 training; "gan", "gan2", "gan-real"
     seeds; "sample", "sample2", "real", "score", "score2", "score-real" draws."""
-    from ..gan import GAN
+    from ..generators.gan import GAN
 
     law = context["law"]
     edges: dict[int, np.ndarray] = context["edges"]
@@ -553,7 +543,7 @@ def regan_study(
 def _measure_resolution(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Valley depth of the training sample, a GAN's and GenCopy's output and MC of the same size.
     Streams: 0 training; "gan" seed; "sample" GAN draws; "gencopy" GenCopy draws; "mc"."""
-    from ..gan import GAN
+    from ..generators.gan import GAN
 
     law = context["law"]
     n, gain, m = trial.n, trial["gain"], trial["m"]
@@ -678,7 +668,7 @@ def gan_audit_sample(
     -------
     (train, generated, model)
     """
-    from ..gan import GAN
+    from ..generators.gan import GAN
 
     check_law(law)
     n = check_int(n, "n", minimum=2)
@@ -802,18 +792,17 @@ def _model_cdf(model: FittedModel) -> Any:
 def _measure_ensemble(trial: Trial, context: Mapping[str, Any]) -> dict[str, Any]:
     """One (training sample, amplifier): the ensemble estimate and the truth-based ``G_eff(∞)``
     of the amplifier fitted on the whole training sample. Streams: 0 training; "ensemble"."""
-    from ..amplify import AMPLIFIERS
     from ..auditing import ensemble_amplification
     from ..envelope import goldilocks_bins
 
     law = context["law"]
     n, m, amp = trial.n, trial["m"], trial["amplifier"]
     train = trial.training_sample(law)
-    est = ensemble_amplification(train, members=trial["members"], amplifier=amp, m=m,
+    est = ensemble_amplification(train, members=trial["members"], generator=amp, m=m,
                                  member_size=trial["member_size"], rng=trial.rng("ensemble"))
     bins = goldilocks_bins(n, m)
     edges = np.asarray(law.ppf(np.arange(1, bins) / bins))
-    cdf = _model_cdf(AMPLIFIERS[amp]().fit(train))
+    cdf = _model_cdf(make(amp).fit(train))
     p_hat = np.diff(np.concatenate([[0.0], np.asarray(cdf(edges), dtype=np.float64), [1.0]]))
     return {"bins": bins, "ensemble_gain": float(est.gain.value), "ensemble_bins": est.bins,
             "below_noise_bins": est.below_noise_bins, "qmse_truth": float(np.mean((p_hat - 1.0 / bins) ** 2))}
@@ -900,7 +889,7 @@ def ensemble_check(
     n : int
         Training events N (>= 10).
     amplifiers : sequence of str
-        Keys of :data:`ampcore.amplify.AMPLIFIERS` with an exact cdf: ``"gaussian_mixture"``,
+        Names in :func:`ampcore.generators.registry.names` with an exact cdf: ``"gaussian_mixture"``,
         ``"smoothed_bootstrap"`` (the KDE), ``"refit_normal"``.
     members, member_size : int
         Ensemble size R (>= 4) and events per member (>= N).
@@ -934,8 +923,6 @@ def ensemble_check(
     >>> r.summary()["ratio"].iloc[0] > 1  # a wrong model: its bias is invisible to the ensemble
     True
     """
-    from ..amplify import AMPLIFIERS
-
     check_law(law)
     n = check_int(n, "n", minimum=10)
     amps = check_list(amplifiers, "amplifiers")
@@ -943,7 +930,7 @@ def ensemble_check(
         if a not in ("gaussian_mixture", "smoothed_bootstrap", "refit_normal"):
             raise ValueError(f"`amplifiers` must be out of 'gaussian_mixture', 'smoothed_bootstrap', 'refit_normal' "
                              f"(those with an exact cdf); got {a!r}.")
-        assert a in AMPLIFIERS
+        resolve(a, "amplifiers")
     members = check_int(members, "members", minimum=4)
     member_size = check_int(member_size, "member_size", minimum=n)
     replicates = check_int(replicates, "replicates", minimum=2)

@@ -33,7 +33,8 @@ from numpy.typing import ArrayLike
 
 from .._rng import RNGLike, normalize_rng
 from .._validation import as_sample_1d, check_choice, check_finite, check_int, check_law, check_positive
-from ..amplify import KDE, GaussianMixture, GenCopy, KDEModel, RefitNormal, kde_bandwidth, reamplify
+from ..generators import GenCopy, KDEModel, kde_bandwidth, reamplify
+from ..generators.registry import make
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence, normal_kl
 from ..floor import fisher_information, floor_terms, kld_gain_law
@@ -60,7 +61,6 @@ __all__ = [
 CHAIN_METHODS = ("gencopy", "refit_normal", "kde")
 """Chain generators: GenCopy with a moving bin origin, a refitted Normal, a Gaussian KDE."""
 
-_AMPLIFIER_OF = {"gencopy": "gencopy", "refit_normal": "refit_normal", "kde": "smoothed_bootstrap"}
 
 
 def _reference(law: Any, size: int, seed: int, label: str) -> Reference:
@@ -475,7 +475,7 @@ def generation_chain(
         options = {"m": check_positive(m, "m"), "moving_origin": True}
     elif method == "kde":
         options = {"bandwidth": kde_bandwidth(xs, bandwidth)}  # chosen once, then kept fixed
-    chain = reamplify(xs, 1, generations=generations, amplifier=_AMPLIFIER_OF[method], rng=gen, **options)
+    chain = reamplify(xs, 1, generations=generations, generator=method, rng=gen, **options)
     rows = []
     parent = xs
     for g, child in enumerate([None, *chain]):
@@ -717,24 +717,8 @@ _ESTIMATES = ("mean", "quantile", "fraction")
 
 
 def _stage_amplifier(source: str, m: float) -> Any:
-    if source == "gencopy":
-        return GenCopy(m=m)
-    if source == "kde":
-        return KDE("silverman")
-    if source == "refit_normal":
-        return RefitNormal()
-    return GaussianMixture(components=2)
-
-
-def _fit(amplifier: Any, x: np.ndarray) -> Any:
-    if not isinstance(amplifier, GaussianMixture):
-        return amplifier.fit(x)
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # comes with scikit-learn
-
-    # EM's k-means start runs OpenMP threads; on one-dimensional data they only contend with the
-    # engine's other worker processes (about 10x slower on a busy 2-core machine)
-    with threadpool_limits(limits=1):
-        return amplifier.fit(x)
+    # the registry's defaults: Silverman's bandwidth for the KDE, two components for the mixture
+    return make(source, m=m) if source == "gencopy" else make(source)
 
 
 def naive_intervals(
@@ -864,11 +848,11 @@ def _measure_integrity(trial: Trial, context: Mapping[str, Any]) -> list[dict[st
                          **_integrity_row(sample, fresh(stage), truth, trial)})
         return rows
     amplifier = _stage_amplifier(source, trial["m"])
-    first = _fit(amplifier, train)
+    first = amplifier.fit(train)
     smoothing = _smoothing(first)
     parent, path_smoothing = train, 0.0
     for stage in range(1, stages + 1):  # each stage trains on the previous stage's output
-        model = first if stage == 1 else _fit(amplifier, parent)
+        model = first if stage == 1 else amplifier.fit(parent)
         path_smoothing += _smoothing(model)
         child = model.sample(parent.size * gain, rng=trial.rng("stage", stage))
         rows.append({"kind": "chain", "stage": stage, "smoothing_var": path_smoothing,

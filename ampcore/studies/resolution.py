@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice, check_finite, check_int, check_law, check_positive
-from ..amplify import KDE, ConvergenceWarning, GaussianMixture, GenCopy, RefitNormal
+from ..generators import ConvergenceWarning, GenCopy
+from ..generators.registry import make
 from ..information import bin_width
 from ..laws import law_name
 from ..valley import valley_depth
@@ -184,28 +185,20 @@ def _estimate_sample(source: str, train: np.ndarray, size: int, trial: Trial, la
     rng = trial.rng("estimate", source)
     if source == "mc":
         return np.asarray(law.rvs(size=size, random_state=rng), dtype=np.float64), True, 0
-    model: Any
-    converged, iterations = True, 0
-    if source.startswith("gencopy"):
-        model = GenCopy(width=bin_width(train, trial["m"]), variant=source.split("-", 1)[1]).fit(train)
-    elif source == "refit_normal":
-        model = RefitNormal().fit(train)
-    elif source == "kde":
-        model = KDE("silverman").fit(train)
-    else:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # comes with scikit-learn
-
-        # EM's k-means start runs OpenMP threads; on one-dimensional data of this size they only
-        # contend with the engine's other worker processes (10x slower on a busy 2-core machine)
-        options = {"restarts": trial.get("restarts", 3)}
+    name, options = source, dict[str, Any]()  # the registry's generator, at its defaults but these options
+    if source.startswith("gencopy"):  # "gencopy-jitter", "gencopy-multinomial": GenCopy's variants
+        name, options = "gencopy", {"width": bin_width(train, trial["m"]), "variant": source.split("-", 1)[1]}
+    elif source == "gaussian_mixture":
+        options = {"components": trial["components"], "restarts": trial.get("restarts", 3)}
         if trial.get("tol") is not None:
             options["tol"] = trial["tol"]
-        # a fit that stops at max_iter is recorded (``fit_converged``) and reported once for the
-        # whole study by estimate_study, not once per worker
-        with threadpool_limits(limits=1), warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model = GaussianMixture(components=trial["components"], **options).fit(train)
-        converged, iterations = bool(model.converged), int(model.n_iter)
+    # a fit that stops at max_iter is recorded (``fit_converged``) and reported once for the whole
+    # study by estimate_study, not once per worker; generators without an iterative fit count as
+    # converged in 0 iterations
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = make(name, **options).fit(train)
+    converged, iterations = bool(getattr(model, "converged", True)), int(getattr(model, "n_iter", 0))
     return np.asarray(model.sample(size, rng=rng), dtype=np.float64), converged, iterations
 
 
@@ -369,7 +362,7 @@ class Estimates(StudyResult):
             ``generator, fits, converged, iterations (median), iterations (max)``, one row per
             source. Only the Gaussian mixture is fitted iteratively (EM stops when an iteration
             changes the mean log-likelihood per event by less than
-            :attr:`ampcore.amplify.GaussianMixture.tol`, at most ``max_iter`` iterations); the
+            :attr:`ampcore.generators.GaussianMixture.tol`, at most ``max_iter`` iterations); the
             other generators are computed in closed form and count as converged with 0 iterations.
         """
         fits = self.frame.drop_duplicates(["replicate", "source"])
@@ -528,11 +521,11 @@ def estimate_study(
     components : int, optional
         Components of the Gaussian mixture.
     restarts : int, optional
-        EM runs per mixture fit (:class:`ampcore.amplify.GaussianMixture`; the best likelihood is
+        EM runs per mixture fit (:class:`ampcore.generators.GaussianMixture`; the best likelihood is
         kept).
     tol : float, optional
         EM's stopping tolerance on the change of the mean log-likelihood per event; default that
-        of :class:`ampcore.amplify.GaussianMixture` (1e-7). Give scikit-learn's 1e-3 to see what a
+        of :class:`ampcore.generators.GaussianMixture` (1e-7). Give scikit-learn's 1e-3 to see what a
         loosely stopped fit does.
     level : float, optional
         Level of the naive interval whose coverage :meth:`Estimates.spread` reports.
@@ -553,7 +546,7 @@ def estimate_study(
     -----
     ConvergenceWarning
         Once, when any Gaussian-mixture fit stopped at its ``max_iter`` before meeting `tol`
-        (:class:`ampcore.amplify.ConvergenceWarning`); the fits are kept and
+        (:class:`ampcore.generators.ConvergenceWarning`); the fits are kept and
         :meth:`Estimates.convergence` counts them.
 
     Notes

@@ -1,14 +1,14 @@
 """A small generative adversarial network (GAN), trained with JAX and optax on the CPU.
 
-Use :class:`GAN` as any other amplifier (:mod:`ampcore.amplify`): ``GAN(...).fit(x)`` trains a
+Use :class:`GAN` as any other generator (:mod:`ampcore.generators`): ``GAN(...).fit(x)`` trains a
 generator on the training sample once and returns a :class:`GANModel`, whose
 ``sample(size, rng=)`` draws as many events as you like (a forward pass of the generator on
 Normal noise from *our* numpy generator, no JAX needed) and whose ``amplify(gain, rng=)`` returns
-an :class:`~ampcore.amplify.Amplified` record. ``x`` may be 1-D, shape ``(n,)``, or d-D, shape
+an :class:`~ampcore.generators.Amplified` record. ``x`` may be 1-D, shape ``(n,)``, or d-D, shape
 ``(n, d)``. The training curve is kept (:meth:`GANModel.curve`) for a figure.
 
-JAX is imported only when a GAN is trained, so ``import ampcore`` and ``import ampcore.amplify``
-stay light (the amplifier is registered as ``AMPLIFIERS["gan"]`` through a lazy factory). It is an
+JAX is imported only when a GAN is trained, so ``import ampcore`` and ``import ampcore.generators``
+stay light (the registry imports it only when ``make("gan")`` is called). It is an
 optional dependency: ``pip install "ampcore[gan]"`` (the CPU wheels of ``jax`` and ``optax``).
 Compiled trainers are kept on disk (``$AMPCORE_JAX_CACHE``, by default ``~/.cache/ampcore/jax``;
 ``AMPCORE_JAX_CACHE=off`` switches it off), so only the first process to train a
@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._rng import RNGLike, normalize_rng
-from ._jax import use_compilation_cache
-from ._validation import as_points, check_int, check_memory, check_positive
-from .amplify import ConvergenceWarning, FittedModel
+from .._rng import RNGLike, normalize_rng
+from .._jax import use_compilation_cache
+from .._validation import as_points, check_int, check_memory, check_positive
+from .base import ConvergenceWarning, FittedModel
 
 __all__ = ["GAN", "GANModel"]
 
@@ -115,7 +115,7 @@ class GANModel(FittedModel):
     drift: float
     gap: float
     options: dict[str, Any] = field(repr=False, default_factory=dict)
-    method = "gan"
+    generator = "gan"
 
     def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
         """Draw `size` events: Normal noise from `rng` through the generator (float64 numpy).
@@ -282,7 +282,7 @@ class GAN:
     each within `tolerance` of those values (``gap``) and have each moved by less than
     `tolerance` since the window before (``drift``); a fit with fewer than two windows of steps
     cannot be judged and counts as not converged. A fit that has not converged warns
-    (:class:`~ampcore.amplify.ConvergenceWarning`). At the defaults, on the camel back at
+    (:class:`~ampcore.generators.base.ConvergenceWarning`). At the defaults, on the camel back at
     N = 1000, per-step losses scatter by 0.003 (critic) and 0.01 (generator), so the mean of 500
     steps is known to about 0.001 and the tolerance of 0.01 is some ten times that scatter; the
     last windows of converged runs drift by under 0.001 and sit within 0.002 of the balanced
@@ -302,7 +302,7 @@ class GAN:
     >>> from ampcore.laws import CamelBack
     >>> x = CamelBack().rvs(size=200, random_state=np.random.default_rng(0))
     >>> model = GAN(steps=1000, window=250, seed=1).fit(x)
-    >>> model.sample(5, rng=2).shape, model.history.shape, model.method, model.converged
+    >>> model.sample(5, rng=2).shape, model.history.shape, model.generator, model.converged
     ((5,), (1000, 3), 'gan', True)
     """
 
@@ -323,7 +323,7 @@ class GAN:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`ampcore.amplify.AMPLIFIERS`: ``"gan"``."""
+        """``"gan"``, its name in the registry (:func:`ampcore.generators.registry.make`)."""
         return "gan"
 
     def _options(self) -> dict[str, Any]:

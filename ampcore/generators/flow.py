@@ -1,23 +1,23 @@
 """A normalising flow: a masked autoregressive flow of rational-quadratic splines (flowjax, JAX).
 
-Use :class:`Flow` as any other amplifier (:mod:`ampcore.amplify`): ``Flow(...).fit(x)`` learns
+Use :class:`Flow` as any other generator (:mod:`ampcore.generators`): ``Flow(...).fit(x)`` learns
 the training sample's density once by maximum likelihood and returns a :class:`FlowModel`, whose
 ``sample(size, rng=)`` draws as many events as you like (Normal noise from *our* numpy
 generator, pushed through the learnt bijection) and whose ``amplify(gain, rng=)`` returns an
-:class:`~ampcore.amplify.Amplified` record. ``x`` may be 1-D, shape ``(n,)``, or d-D, shape
+:class:`~ampcore.generators.Amplified` record. ``x`` may be 1-D, shape ``(n,)``, or d-D, shape
 ``(n, d)``. Unlike the GAN, a flow has a density: :meth:`FlowModel.logpdf` evaluates it, so its
 divergence from the truth can be computed exactly.
 
 Training stops by a stated criterion: the mean negative log-likelihood of a held-out validation
 split has not improved for `patience` epochs (early stopping). A fit that reaches `max_epochs`
-first is recorded as ``converged=False`` and warns (:class:`~ampcore.amplify.ConvergenceWarning`),
+first is recorded as ``converged=False`` and warns (:class:`~ampcore.generators.base.ConvergenceWarning`),
 and so is a fit whose validation loss never improved on the untrained flow's (early stopping from
 the first epoch keeps the initial parameters).
 The training and validation loss curves are kept (:meth:`FlowModel.curve`) for a figure.
 
 JAX, flowjax and optax are imported only when a flow is trained or sampled, so ``import
-ampcore`` stays light (the amplifier is registered as ``AMPLIFIERS["flow"]`` through a lazy
-factory). They are optional: ``pip install "ampcore[gan]"``.
+ampcore`` stays light (the registry imports it only when ``make("flow")`` is
+called). They are optional: ``pip install "ampcore[gan]"``.
 
 Provenance:
 
@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._rng import RNGLike, normalize_rng
-from ._jax import use_compilation_cache
-from ._validation import as_points, check_int, check_memory, check_positive
-from .amplify import ConvergenceWarning, FittedModel
+from .._rng import RNGLike, normalize_rng
+from .._jax import use_compilation_cache
+from .._validation import as_points, check_int, check_memory, check_positive
+from .base import ConvergenceWarning, FittedModel
 
 __all__ = ["Flow", "FlowModel"]
 
@@ -257,7 +257,7 @@ class FlowModel(FittedModel):
     seconds: float
     compiled: bool
     options: dict[str, Any] = field(repr=False, default_factory=dict)
-    method = "flow"
+    generator = "flow"
 
     @property
     def _bytes_per_event(self) -> int:  # type: ignore[override]  # depends on d
@@ -395,7 +395,7 @@ class Flow:
     last bits.
 
     Compiled trainers are cached per architecture in the process and in JAX's persistent cache
-    (as the GAN's, :mod:`ampcore.gan`): training and validation rows are padded (to at least 4096
+    (as the GAN's, :mod:`ampcore.generators.gan`): training and validation rows are padded (to at least 4096
     and 1024, then powers of two), so every N up to about 5000 reuses one compilation, and the
     learning rate and the stopping rule are arguments of the compiled run. The first fit of an
     architecture in a process without a cached trainer compiles it (about 12 s of CPU in 1-D).
@@ -407,7 +407,7 @@ class Flow:
     --------
     >>> x = np.random.default_rng(0).normal(size=300)
     >>> model = Flow().fit(x, rng=1)
-    >>> model.sample(4, rng=2).shape, model.converged, model.method
+    >>> model.sample(4, rng=2).shape, model.converged, model.generator
     ((4,), True, 'flow')
     """
 
@@ -426,7 +426,7 @@ class Flow:
 
     @property
     def name(self) -> str:
-        """The amplifier's key in :data:`ampcore.amplify.AMPLIFIERS`: ``"flow"``."""
+        """``"flow"``, its name in the registry (:func:`ampcore.generators.registry.make`)."""
         return "flow"
 
     def _options(self) -> dict[str, Any]:
