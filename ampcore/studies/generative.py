@@ -920,7 +920,7 @@ def ensemble_check(
     --------
     >>> from ampcore.laws import CamelBack
     >>> r = ensemble_check(CamelBack(), 100, amplifiers=["refit_normal"], members=5, member_size=1000, replicates=2)
-    >>> r.summary()["ratio"].iloc[0] > 1  # a wrong model: its bias is invisible to the ensemble
+    >>> bool(r.summary()["ratio"].iloc[0] > 1)  # a wrong model: its bias is invisible to the ensemble
     True
     """
     check_law(law)
