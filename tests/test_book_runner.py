@@ -170,3 +170,17 @@ def test_render_html_embeds_a_local_mathjax(book, tmp_path):
     assert "ampcore-local-mathjax.js" not in text
     render_html(book / "notebooks" / "01_question.ipynb", target, title="t")
     assert "mathjax" in target.read_text(encoding="utf-8").lower()  # nbconvert's CDN default
+
+
+def test_every_chapter_has_a_work_expression_over_its_own_parameters(tmp_path):
+    # a chapter whose parameters were renamed would silently lose its run-time estimate
+    # (expected_time returns None when its expression names an unknown parameter)
+    from ampcore.book.runner import CHAPTER_WORK, expected_time, find_chapters
+
+    chapters = find_chapters(Path(__file__).resolve().parents[1] / "notebooks")
+    assert sorted(CHAPTER_WORK) == sorted(c.stem for c in chapters)
+    timings = tmp_path / "chapter_times.csv"
+    timings.write_text("chapter,wall_s,cpu_s\n" + "".join(f"{c.stem},30,20\n" for c in chapters))
+    for chapter in chapters:
+        estimate = expected_time(chapter, {}, timings=timings)
+        assert estimate is not None and estimate.ratio == 1.0 and estimate.seconds == 20.0, chapter.stem

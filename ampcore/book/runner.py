@@ -200,17 +200,18 @@ CHAPTER_WORK: dict[str, str] = {
     "02_entropy_bound": "replicates * (sum(n_values) * len(m_values) + N * sum(gains)) + reference_size",
     "03_fidelity": "replicates * sum(n_values) + N * G + reference_size",
     "04_normal": ("replicates * len(m_values) * N * sum(gains) + reference_size"
-                  " + (exponent_replicates + generator_replicates) * sum(exponent_n) * sum(exponent_gains)"),
+                  " + envelope_replicates * sum(envelope_n) * 40 + mixture_replicates * mixture_max_n * 400"),
     "05_lognormal": "replicates * len(m_values) * N * sum(gains) + reference_size",
     "06_reamplification": ("replicates * N * sum(gains) * G + reference_size"
                            " + cover_replicates * N_cover * stage_gain ** stages + chain_replicates * generations * n_small"),
     "07_resolution_significance": "(replicates + spread_replicates) * N * sum(gains)",
-    "08_generative": "replicates * gan_steps * 3 * 100 + replicates * N_large * sum(gains)",
+    "08_generative": ("neural_replicates * len(n_values) * (gan_steps * 300 + 2_000_000 + generated_size * 10)"
+                      " + replicates * sum(n_values) * 2000 + ensemble_replicates * ensemble_members * ensemble_n * 400"),
     "09_neighbours": ("replicates * rounds * len(dims) * len(scales) * N"
                       " + notion_replicates * notion_rounds * len(gains) * N + chains * generations * n_chain"),
-    "10_dimensions": ("replicates * N * sum(gains) * len(dims) + shell_gain * N * len(shell_dimensions)"
-                      " + min(gan_steps, 1) * len(shell_dimensions) * 16_000_000 + gan_steps * len(shell_dimensions) * 1000"
-                      " + reference_size * len(dims)"),
+    "10_dimensions": ("replicates * N * sum(gains) * len(dims) + reference_size * len(dims)"
+                      " + cloud_replicates * cloud_gain * N * sum(cloud_dimensions) * 4"
+                      " + min(gan_steps, 1) * len(cloud_dimensions) * 16_000_000 + gan_steps * len(cloud_dimensions) * 1000"),
 }
 # what every run costs whatever its parameters: the kernel, the imports, the figures (seconds)
 _FIXED_SECONDS = 5.0
