@@ -106,6 +106,7 @@ BOOK = {
     "executed_records", "EXECUTED_ENV",
     "LabAssignment", "LAB_ASSIGNMENTS", "lab_table",
     "RenderedPage", "render_chapter", "book_config",
+    "BookTable", "book_table",
 }
 
 CLI = {"main", "build_parser", "PROG"}
@@ -132,7 +133,7 @@ def test_core_modules_are_the_listed_ones():
     assert found == sorted([*CORE_MODULES, "cli"])
     assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "envelope", "floors", "gain", "generative",
                              "neighbours", "reamplification", "resolution", "results", "store"]
-    assert BOOK_MODULES == ["claims", "kernels", "parameters", "plotting", "records", "render", "runner", "teaching"]
+    assert BOOK_MODULES == ["claims", "kernels", "parameters", "plotting", "records", "render", "runner", "tables", "teaching"]
 
 
 def test_the_core_reexports_exactly_its_modules_public_names():
