@@ -24,7 +24,6 @@ def rec() -> dict:
 
 
 def test_entropy_tracks_h_minus_log_width(rec):
-    assert rec["replicates"] == 20
     # first order: the mean gap for D <= 0.3 is small (the O(D^2) term is D^2/24 = 0.0035 at
     # D = 0.29) but resolved: > 3 SE at D ~ 0.3 (expected ~8 SE with SE ~0.0004) and at the finest
     # width (plug-in bias -(B-1)/(2n) ~ -0.002, ~5 SE)
