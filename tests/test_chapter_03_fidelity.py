@@ -3,6 +3,9 @@
 Defaults: n = m in {500, 2000, 8000, 32000, 128000}, 8 replicates, k = 5; tie experiment with
 N = 2000, G = 10, reference 2e5. The estimate of D_5 for equal laws scatters with sd ~0.6-0.8/sqrt(n)
 nats (measured here), and a standard deviation from s seeds has relative error 1/sqrt(2(s-1)).
+Every agreement the prose states carries a z in standard errors of the mean over replicates with
+the tolerance |z| < 3 declared in the prose (for the fifteen-cell bias scan: the 5 % level of the
+largest of fifteen t statistics); every effect it describes is asserted at >= 3 SE.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from ampcore.book.runner import executed_records
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_fidelity.ipynb"
 PAIRS = ("N(0,1) vs N(0,1)", "N(0,1) vs N(0,2²)", "N(0,1) vs N(1,1)")
 SIZES = (500, 2000, 8000, 32000, 128000)
+Z = 3.0  # the declared tolerance
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +28,8 @@ def rec() -> dict:
     return executed_records(NOTEBOOK)
 
 
-def test_exact_agreement_with_r(rec):
-    # exact agreement with R FNN (ampcore/data/fnn): double rounding only
+def test_equal_to_r_fnn(rec):
+    # an exactness check, not a statistical one: equal to R FNN (ampcore/data/fnn) up to double rounding
     assert rec["cases"] == 15
     assert rec["fixture_max_diff"] <= 1e-12
     assert rec["fixture_all_nonfinite_match"] is True
@@ -35,9 +39,10 @@ def test_vector_and_directions(rec):
     # D_1..D_10 for N(0,1) vs N(1,1) at n = 2000: all below 0.5 on this sample, spread of a few
     # hundredths (< 0.1: the sd of one element is ~1.45/sqrt(2000) = 0.03)
     assert rec["vector_max"] < 0.5 and rec["vector_max"] - rec["vector_min"] < 0.1
-    # forward direction estimated well: within 4 sd (1.36/sqrt(2000) = 0.03) of the exact 0.318
-    assert abs(rec["forward"] - rec["forward_exact"]) < 4 * 1.36 / math.sqrt(2000)
-    # reverse badly underestimated: by more than a fifth ("about a third"); its sd is < 0.05
+    # forward direction: the mean error over 8 pairs of samples is within the declared |z| < 3
+    assert abs(rec["forward_z"]) < Z
+    # reverse badly underestimated: by more than a fifth ("about a third") in the mean, >= 3 SE
+    assert rec["backward_mean_error"] < -0.2 * rec["backward_exact"] and rec["backward_z"] <= -Z
     assert rec["backward"] < 0.8 * rec["backward_exact"]
 
 
@@ -45,7 +50,10 @@ def test_no_bias_is_resolved_and_the_standard_error_bounds_it(rec):
     # the largest |mean / s.e.| over 15 cells: for t with 7 dof, P(max |t| > 4) ~ 15 x 0.005 = 7 %
     # under no bias; > 4.5 (P ~ 4 %) would contradict "no bias is resolved". A bias of 2 s.e.
     # in every cell would push the max above 3 with high probability; the claim is the weaker one
-    assert rec["z_abs_max"] < 4.5
+    # (15 cells and 7 degrees of freedom at the defaults: 4.36)
+    assert rec["z_abs_max"] < rec["z_resolved"]
+    # the shifted pair's negative mean errors, combined (sum of z over sqrt 5), are not a resolved bias
+    assert abs(rec["shifted_combined_z"]) < Z
     # the shifted pair is the noisiest at n = 500 (sd ~1.45/sqrt(n) against ~0.6-0.8/sqrt(n))
     assert rec["sd"]["N(0,1) vs N(1,1) @ 500"] > rec["sd"]["N(0,1) vs N(0,1) @ 500"]
     # its mean errors are negative up to n = 32 000 (the prose reports it as a suggestion)
@@ -63,6 +71,8 @@ def test_noise_falls_like_one_over_sqrt_n(rec):
     # fall (slope 0)
     for pair, slope in rec["noise_slopes"].items():
         assert abs(slope + 0.5) < 0.25, pair
+    # the prose's statement: every slope within the declared |z| < 3 of -1/2, in the slope's SE
+    assert rec["slope_z_abs_max"] < Z
     # the equal-law constant: 0.6-0.8/sqrt(n) (sd x sqrt(n) averaged over 5 sizes: ~12 % error)
     assert 0.4 < rec["equal_sd_sqrt_n"] < 1.0
 
@@ -79,20 +89,22 @@ def test_ties(rec):
 
 
 def test_gencopy_is_what_the_gain_law_expects(rec):
-    # GenCopy at G = 10, M = 2.5: N_G = 20 000 events against 2e5, noise sd ~0.8/sqrt(2e4) = 0.0057;
-    # |estimate - law| < 4 sd (the law itself is exact up to O(1/(GN))); an MC sample of the same
-    # size within 4 sd of 0. A plateau claim off by the floor (0.01) would be ~2 sd: the test of
-    # the law's power is in tests/test_gain.py
-    assert math.isfinite(rec["gencopy_kld"])
-    assert abs(rec["gencopy_minus_law"]) < 4 * rec["noise_generated"]
-    assert abs(rec["mc_kld"]) < 4 * rec["noise_generated"]
+    # GenCopy at G = 10, M = 2.5: 8 fresh GenCopy samples of N_G = 20 000 events, each against a
+    # fresh 2e5 reference; the mean differs from the gain law's expectation (exact floor - noise/G)
+    # by less than the declared 3 SE, and the Monte Carlo mean from 0 likewise. The SE is ~0.0014
+    # (one estimate ~0.004-0.006): a law off by the noise term over G (0.0008) would not be
+    # seen, one off by the floor (0.01) would (7 SE)
+    assert math.isfinite(rec["gencopy_kld"]) and len(rec["gencopy_runs"]) == rec["replicates"]
+    assert abs(rec["gencopy_z"]) < Z and abs(rec["mc_z"]) < Z
+    assert rec["gencopy_mean"] - rec["gencopy_law"] == pytest.approx(rec["gencopy_z"] * rec["gencopy_se"])
 
 
 def test_exercises(rec):
     # ex-03-direction: the two directions within the noise of their difference (sd ~0.008)
     assert abs(rec["ex_03_forward"] - rec["ex_03_reverse"]) < 4 * math.sqrt(2) * rec["noise_generated"]
-    # ex-03-k1: sd ratio near sqrt(psi'(1)/psi'(5)) = 2.7, with ~40 % error from two 8-seed sds
+    # ex-03-k1: sd ratio near sqrt(psi'(1)/psi'(5)) = 2.7, with ~38 % error from two 8-seed sds
     assert 1.5 < rec["ex_03_k1_ratio"] < 4.5
+    assert abs(rec["ex_03_k1_z"]) < Z
     # ex-03-collisions: a hundred copies collide at s = 1e-12 (hundreds to thousands of values),
     # almost never at 1e-9 (expected ~2)
     assert rec["ex_03_ties100_1em12"] > 200 and rec["ex_03_ties100_1em09"] < 20

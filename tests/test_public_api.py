@@ -122,6 +122,7 @@ BOOK = {
     "executed_records", "EXECUTED_ENV",
     "LabAssignment", "LAB_ASSIGNMENTS", "lab_table",
     "RenderedPage", "render_chapter", "book_config",
+    "BookTable", "book_table",
 }
 
 CLI = {"main", "build_parser", "PROG"}
@@ -156,7 +157,7 @@ def test_core_modules_are_the_listed_ones():
     assert ampcore.generators.MODULES == tuple(GENERATOR_MODULES)
     assert STUDY_MODULES == ["calibration", "collapse", "dimensions", "engine", "envelope", "floors", "gain", "generative",
                              "neighbours", "reamplification", "resolution", "results", "store"]
-    assert BOOK_MODULES == ["claims", "kernels", "parameters", "plotting", "records", "render", "runner", "teaching"]
+    assert BOOK_MODULES == ["claims", "kernels", "parameters", "plotting", "records", "render", "runner", "tables", "teaching"]
 
 
 def test_the_core_reexports_exactly_its_modules_public_names():

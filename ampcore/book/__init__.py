@@ -8,6 +8,8 @@
 * :mod:`ampcore.book.plotting` — one consistent style and one function per kind of figure;
 * :mod:`ampcore.book.runner` — find the book and its chapters, re-run one, render it;
 * :mod:`ampcore.book.teaching` — the lab's parameter changes and the results they give.
+* :mod:`ampcore.book.tables` — :func:`book_table` shows a study's table as readers see it (no
+  index, numbers at their precision, "—" for missing).
 * :mod:`ampcore.book.render` — :func:`render_chapter` renders an executed chapter with the book's
   own Sphinx configuration, as one standalone page.
 
@@ -34,6 +36,7 @@ from .runner import (
     rerun_commands,
     resolve_chapter,
 )
+from .tables import BookTable, book_table
 from .teaching import LAB_ASSIGNMENTS, LabAssignment, lab_table
 
 __all__ = [
@@ -44,4 +47,5 @@ __all__ = [
     "executed_records", "EXECUTED_ENV",
     "LabAssignment", "LAB_ASSIGNMENTS", "lab_table",
     "RenderedPage", "render_chapter", "book_config",
+    "BookTable", "book_table",
 ]

@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike
 from .._validation import as_sample_1d, check_int, check_law, check_positive
 from ..generators import GenCopy
 from ..divergence import kl_distance, kl_divergence, normal_kl
+from ..floor import fisher_information
 from ..information import bin_width, differential_renyi_entropy, effective_m, histogram, renyi_entropy
 from ..laws import law_name
 from .engine import DEFAULT_SEED, Trial, grid, run_trials
@@ -87,7 +88,7 @@ def _measure_discretisation(trial: Trial, context: Mapping[str, Any]) -> list[di
         counts = histogram(x, w).counts
         for a in trial["alphas"]:
             rows.append({"alpha": a, "width": w, "measured": renyi_entropy(counts, a),
-                         "predicted": h_alpha[a] - math.log(w)})
+                         "predicted": h_alpha[a] - math.log(w), "occupied_bins": int(counts.size)})
     return rows
 
 
@@ -110,6 +111,48 @@ class Discretisation(StudyResult):
         orders = sorted(self.frame["alpha"].unique())
         return pd.DataFrame({"Rényi order α": orders,
                              f"max |H − (h − ln Δ)| for Δ ≤ {up_to:g} (nats)": [round(self.max_gap(a, up_to=up_to), 4) for a in orders]})
+
+    def mean_gaps(self, *, up_to: float = 0.2) -> pd.DataFrame:
+        """Per order: the largest ``|mean gap|`` over widths ``<= up_to`` (mean over replicates),
+        the width where it is, its standard error and ``z`` = mean gap / SE there."""
+        rows = []
+        for a in sorted(self.frame["alpha"].unique()):
+            g = self.select(alpha=a).groupby("width")["gap"]
+            mean, se = g.mean(), g.std(ddof=1) / np.sqrt(g.size())
+            mean, se = mean[mean.index <= up_to], se[se.index <= up_to]
+            w = float(mean.abs().idxmax())
+            rows.append({"alpha": float(a), "largest_mean_gap": float(mean[w]), "width": w,
+                         "se": float(se[w]), "z": float(mean[w] / se[w])})
+        return pd.DataFrame(rows)
+
+    def second_order(self) -> pd.DataFrame:
+        """Shannon gap per width against its first- and second-order expectation, in standard errors.
+
+        One row per width: the mean gap ``H_Δ − (h − ln Δ)`` over replicates, the mean
+        second-order expectation ``Δ²J/24 − (B_occ − 1)/(2n)``, the standard error of the mean
+        gap over replicates, ``z_first`` (mean gap / SE: the first-order relation predicts 0) and
+        ``z_second`` (the mean of the per-replicate differences from the second-order expectation
+        over their standard error). NaN where there is one replicate.
+
+        Notes
+        -----
+        ``H_Δ + ln Δ − h = KL(p‖q_Δ)`` for the law's own histogram density ``q_Δ`` (an identity),
+        and ``KL(p‖q_Δ) = Δ²J/24 + O(Δ⁴)`` with ``J = ∫ p'²/p`` (Standard: the expansion of the
+        floor, :func:`ampcore.floor.floor_terms`); the plug-in entropy of n events is biased low
+        by ``(B_occ − 1)/(2n)`` (Standard: Miller 1955).
+        """
+        part = self.select(alpha=1.0)
+        if part.empty:
+            raise ValueError("`second_order` needs the Shannon order alpha = 1 in the study's `alphas`.")
+        part = part.assign(diff=part["gap"] - part["second_order"])
+        g = part.groupby("width")
+        count = g.size()
+        se = g["gap"].std(ddof=1) / np.sqrt(count)
+        se_diff = g["diff"].std(ddof=1) / np.sqrt(count)
+        out = pd.DataFrame({"mean_gap": g["gap"].mean(), "second_order": g["second_order"].mean(), "se": se})
+        out["z_first"] = out["mean_gap"] / se
+        out["z_second"] = g["diff"].mean() / se_diff
+        return out.reset_index()
 
     def table(self) -> pd.DataFrame:
         """Mean gap over replicates, one row per width, one column per order."""
@@ -163,8 +206,10 @@ def discretisation_check(
     Returns
     -------
     Discretisation
-        The plug-in Rényi entropy of the histogram (origin ``min(x)``), ``h_α − ln Δ`` and their
-        difference ``gap``.
+        The plug-in Rényi entropy of the histogram (origin ``min(x)``), ``h_α − ln Δ``, their
+        difference ``gap``, the number of occupied bins, and for α = 1 the gap's second-order
+        expectation ``second_order = Δ²J/24 − (B_occ − 1)/(2n)`` (NaN for other orders; see
+        :meth:`Discretisation.second_order`).
 
     Notes
     -----
@@ -192,6 +237,10 @@ def discretisation_check(
     frame = pd.DataFrame(run_trials(_measure_discretisation, trials, context=context, desc="entropy vs width", **engine))
     frame = frame.drop(columns=["widths", "alphas"])
     frame["gap"] = frame["measured"] - frame["predicted"]
+    # the Shannon gap's second-order expectation (see Discretisation.second_order)
+    fisher = fisher_information(law)
+    second = frame["width"] ** 2 * fisher / 24.0 - (frame["occupied_bins"] - 1) / (2.0 * n)
+    frame["second_order"] = second.where(frame["alpha"] == 1.0)
     return Discretisation(frame)
 
 
@@ -211,6 +260,21 @@ def _measure_recovery(trial: Trial, context: Mapping[str, Any]) -> list[dict[str
 @dataclass(frozen=True)
 class GoldilocksRecovery(StudyResult):
     """Rows ``law, n, replicate, m, width, m_measured``."""
+
+    def errors(self) -> pd.DataFrame:
+        """Mean error ``measured − chosen M`` per (law, N, M) with its standard error and z = mean / SE.
+
+        Rows with law ``"mean of laws"`` average the laws' mean errors at each (N, M), with the
+        standard error of that average (the laws' samples are independent).
+        """
+        g = self.frame.assign(error=self.frame["m_measured"] - self.frame["m"]).groupby(["law", "n", "m"], sort=False)["error"]
+        out = pd.DataFrame({"mean_error": g.mean(), "se": g.std(ddof=1) / np.sqrt(g.size())}).reset_index()
+        pooled = out.groupby(["n", "m"], sort=False).agg(
+            mean_error=("mean_error", "mean"), se=("se", lambda v: float(np.sqrt(np.sum(np.square(v)))) / len(v)))
+        pooled = pooled.reset_index().assign(law="mean of laws")
+        out = pd.concat([out, pooled[out.columns]], ignore_index=True)
+        out["z"] = out["mean_error"] / out["se"]
+        return out
 
     def table(self) -> pd.DataFrame:
         """Mean measured M over replicates: one row per (law, N), one column per chosen M."""
@@ -307,11 +371,19 @@ def _measure_generated_m(trial: Trial, context: Mapping[str, Any]) -> list[dict[
     fresh = np.asarray(law.rvs(size=size, random_state=trial.rng("iid")), dtype=np.float64)
     copies = model.sample(size, rng=trial.rng("gencopy"))
     predicted = m_train * math.log(size) / math.log(trial.n)
-    return [
-        {"n_generated": size, "source": source, "m_train": m_train,
-         "m_measured": effective_m(sample, width, origin=origin), "m_predicted": predicted}
-        for source, sample in (("iid", fresh), ("gencopy", copies))
-    ]
+    b_train = histogram(x, width, origin=origin).counts.size
+    h_train = math.log(trial.n) / m_train
+    rows = []
+    for source, sample in (("iid", fresh), ("gencopy", copies)):
+        b = histogram(sample, width, origin=origin).counts.size
+        # Miller-Madow: E[H_plug-in] ≈ H - (B - 1)/(2n) for both samples, so a sample that carries
+        # the law's entropy at Δ has H_G ≈ H_train + (B_train - 1)/(2N) - (B_G - 1)/(2 N_G)
+        h_expected = h_train + (b_train - 1) / (2.0 * trial.n) - (b - 1) / (2.0 * size)
+        rows.append({"n_generated": size, "source": source, "m_train": m_train,
+                     "m_measured": effective_m(sample, width, origin=origin), "m_predicted": predicted,
+                     "occupied_train": int(b_train), "occupied": int(b),
+                     "m_predicted_mm": math.log(size) / h_expected})
+    return rows
 
 
 @dataclass(frozen=True)
@@ -338,6 +410,26 @@ class GeneratedM(StudyResult):
         values = [self.crossing(s, level) for s in sources]
         return pd.DataFrame({"sample": sources, f"N_G at measured M = {level:g}": [round(v) if math.isfinite(v) else v for v in values],
                              "ratio to N^(3/2)": [round(v / n**1.5, 3) for v in values]})
+
+    def step3(self, source: str = "iid") -> pd.DataFrame:
+        """Measured M of `source` against step 3's prediction, in standard errors of the mean.
+
+        One row per N_G: the mean over replicates of ``m_measured − m_predicted`` (step 3 with
+        the training sample's plug-in entropy) and of ``m_measured − m_predicted_mm`` (both
+        entropies corrected for their plug-in bias, Miller–Madow), each with its standard error
+        over replicates and ``z`` = mean / SE (NaN where the differences do not vary, as for
+        GenCopy, whose histogram at Δ is the training histogram: an identity).
+        """
+        part = self.select(source=source)
+        part = part.assign(diff=part["m_measured"] - part["m_predicted"],
+                           diff_mm=part["m_measured"] - part["m_predicted_mm"])
+        g = part.groupby("n_generated")
+        count = np.sqrt(g.size())
+        out = pd.DataFrame({"diff": g["diff"].mean(), "se": g["diff"].std(ddof=1) / count,
+                            "diff_mm": g["diff_mm"].mean(), "se_mm": g["diff_mm"].std(ddof=1) / count})
+        out["z"] = (out["diff"] / out["se"]).where(out["se"] > 1e-12)
+        out["z_mm"] = (out["diff_mm"] / out["se_mm"]).where(out["se_mm"] > 1e-12)
+        return out.reset_index()
 
     def table(self) -> pd.DataFrame:
         """Mean measured M over replicates, one row per N_G, one column per source."""
@@ -451,7 +543,8 @@ class EstimatorBias(StudyResult):
         return out.reset_index()
 
     def noise_law(self) -> pd.DataFrame:
-        """Per pair: the log-log slope of the sd against n (least squares), its standard error and ``mean(sd·√n)``.
+        """Per pair: the log-log slope of the sd against n (least squares), its standard error, the
+        slope's distance from −1/2 in those standard errors (``slope_z``) and ``mean(sd·√n)``.
 
         The standard error is Standard: an sd from s Normal replicates has relative error about
         ``1/√(2(s − 1))``, which is the error of each ``ln sd``; least squares through the points
@@ -464,7 +557,7 @@ class EstimatorBias(StudyResult):
             slope = float(np.polyfit(log_n, np.log(part["sd"]), 1)[0])
             relative = 1.0 / np.sqrt(2.0 * (part["replicates"].to_numpy(dtype=float) - 1.0))
             slope_se = float(relative.mean() / np.sqrt(np.sum((log_n - log_n.mean()) ** 2)))
-            rows.append({"pair": pair, "slope": slope, "slope_se": slope_se,
+            rows.append({"pair": pair, "slope": slope, "slope_se": slope_se, "slope_z": (slope + 0.5) / slope_se,
                          "sd_relative_error": float(relative.mean()),
                          "sd_sqrt_n": float(np.mean(part["sd"] * np.sqrt(part["n"])))})
         return pd.DataFrame(rows)
@@ -484,6 +577,8 @@ class EstimatorBias(StudyResult):
         return {
             "slopes": {p: float(v) for p, v in law["slope"].items()},
             "slope_se": float(law["slope_se"].max()),
+            "slope_z": {p: float(v) for p, v in law["slope_z"].items()},
+            "slope_z_abs_max": float(law["slope_z"].abs().max()),
             "sd_relative_error": float(law["sd_relative_error"].max()),
             "sd_sqrt_n": {p: float(v) for p, v in law["sd_sqrt_n"].items()},
             "mean_error": {f"{p} @ {n}": float(v) for (p, n), v in s["mean_error"].items()},

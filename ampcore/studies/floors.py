@@ -54,6 +54,26 @@ class FloorScan(StudyResult):
         """Mean over replicates of each column, by M."""
         return self.frame.groupby("m")[["m_eff", "noise", "bias", "approx", "exact"]].mean()
 
+    def paired_z(self, a: float, b: float, column: str = "exact") -> float:
+        """Mean over replicates of ``column(M = a) − column(M = b)`` in standard errors of that mean.
+
+        Each replicate's training sample serves every M, so the difference is paired by sample.
+        """
+        wide = self.frame.pivot_table(index="replicate", columns="m", values=column)
+        for value, name in ((a, "a"), (b, "b")):
+            if float(value) not in wide.columns:
+                raise ValueError(f"`{name}` must be one of the scanned M {sorted(wide.columns)}; got {value!r}.")
+        diff = wide[float(a)] - wide[float(b)]
+        if len(diff) < 2:
+            raise ValueError(f"`paired_z` needs at least 2 replicates; the scan has {len(diff)}.")
+        return float(diff.mean() / (diff.std(ddof=1) / len(diff) ** 0.5))
+
+    def gap_z(self) -> dict[str, float]:
+        """By M: the mean of ``exact − approx`` over replicates in standard errors of that mean."""
+        gap = (self.frame["exact"] - self.frame["approx"]).groupby(self.frame["m"])
+        z = gap.mean() / (gap.std(ddof=1) / gap.size() ** 0.5)
+        return {f"{m:g}": float(v) for m, v in z.items()}
+
     def table(self) -> pd.DataFrame:
         """Mean over replicates by M: measured M, the two terms, their sum and the exact floor."""
         means = self.means()
@@ -81,6 +101,7 @@ class FloorScan(StudyResult):
             "floor_approx": {f"{m:g}": float(v) for m, v in means["approx"].items()},
             "floor_noise": {f"{m:g}": float(v) for m, v in means["noise"].items()},
             "floor_bias": {f"{m:g}": float(v) for m, v in means["bias"].items()},
+            "floor_gap_z": self.gap_z() if len(self.frame["replicate"].unique()) > 1 else {},
             "floor_best_m": float(means["exact"].idxmin()),
             "floor_min": float(means["exact"].min()),
         }
