@@ -90,6 +90,7 @@ for _name in (
     "kde_bandwidth", "KDEModel", "KDE", "smoothed_bootstrap",
     "NormalModel", "RefitNormal", "MixtureModel", "GaussianMixture", "refit_normal",
     "CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit",
+    "GaussianFitModel", "GaussianFit",
     "GAN", "GANModel", "Flow", "FlowModel",
     "generate", "reamplify",
 ):
@@ -142,6 +143,8 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         Flow,
         FlowModel,
         GANModel,
+        GaussianFit,
+        GaussianFitModel,
         GaussianMixture,
         GenCopy,
         GenCopyCells,

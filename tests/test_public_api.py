@@ -65,6 +65,7 @@ CORE = {
     "CellHistogram", "as_points", "goldilocks_cell_width", "cell_width", "cell_histogram", "effective_m_cells",
     "product_floor", "binning_bias", "CellFloor", "cell_floor_mc",
     "GenCopyCells", "CellModel", "KDECells", "KDECellsModel", "RadialFit", "RadialModel",
+    "GaussianFit", "GaussianFitModel",
 }
 
 # the generators layer: everything the core re-exports from it, and the registry's own verbs
@@ -75,6 +76,7 @@ GENERATOR_NAMES = {
     "kde_bandwidth", "KDEModel", "KDE", "smoothed_bootstrap",
     "NormalModel", "RefitNormal", "MixtureModel", "GaussianMixture", "refit_normal",
     "CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit",
+    "GaussianFitModel", "GaussianFit",
     "GAN", "GANModel", "Flow", "FlowModel",
     "generate", "reamplify", "make", "names", "resolve",
 }

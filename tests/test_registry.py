@@ -15,7 +15,7 @@ from ampcore.generators.registry import generate, make, names, resolve
 CLASSES = {
     "gencopy": "GenCopy", "gencopy_log": "GenCopyLog", "bootstrap": "Bootstrap", "kde": "KDE",
     "refit_normal": "RefitNormal", "gaussian_mixture": "GaussianMixture", "gencopy_cells": "GenCopyCells",
-    "kde_cells": "KDECells", "radial_fit": "RadialFit", "gan": "GAN", "flow": "Flow",
+    "kde_cells": "KDECells", "radial_fit": "RadialFit", "gaussian_fit": "GaussianFit", "gan": "GAN", "flow": "Flow",
 }
 
 

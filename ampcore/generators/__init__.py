@@ -11,7 +11,8 @@ One registry makes any of them by name (:func:`ampcore.generators.registry.make`
 * :mod:`~ampcore.generators.histogram` — GenCopy in x and ln x, the bootstrap;
 * :mod:`~ampcore.generators.smooth` — the Gaussian KDE (smoothed bootstrap);
 * :mod:`~ampcore.generators.parametric` — a refitted Normal, a Gaussian mixture by EM;
-* :mod:`~ampcore.generators.cells` — d-D clouds: GenCopy on cells, a d-D KDE, a radial fit;
+* :mod:`~ampcore.generators.cells` — d-D clouds: GenCopy on cells, a d-D KDE, a radial fit, a
+  d-D Normal fit;
 * :mod:`~ampcore.generators.gan` and :mod:`~ampcore.generators.flow` — a GAN and a normalising
   flow (JAX; imported only when one is used);
 * :mod:`~ampcore.generators.registry` — generators by name.
@@ -36,7 +37,8 @@ for _module, _names in {
                   "gencopy", "gencopy_chunks", "gencopy_log", "bootstrap"],
     "smooth": ["kde_bandwidth", "KDEModel", "KDE", "smoothed_bootstrap"],
     "parametric": ["NormalModel", "RefitNormal", "MixtureModel", "GaussianMixture", "refit_normal"],
-    "cells": ["CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit"],
+    "cells": ["CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit",
+              "GaussianFitModel", "GaussianFit"],
     "gan": ["GAN", "GANModel"],
     "flow": ["Flow", "FlowModel"],
     "registry": ["make", "names", "resolve", "generate", "reamplify"],
@@ -77,6 +79,8 @@ if TYPE_CHECKING:
     )
     from .cells import (
         CellModel as CellModel,
+        GaussianFit as GaussianFit,
+        GaussianFitModel as GaussianFitModel,
         GenCopyCells as GenCopyCells,
         KDECells as KDECells,
         KDECellsModel as KDECellsModel,

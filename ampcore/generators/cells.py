@@ -20,7 +20,8 @@ from .._validation import check_positive
 from ..cells import CellHistogram, as_points, cell_histogram, cell_width, effective_m_cells
 from .base import FittedModel, check_size
 
-__all__ = ["CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit"]
+__all__ = ["CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit",
+           "GaussianFitModel", "GaussianFit"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -242,3 +243,65 @@ class RadialFit:
         if not sd > 0:
             raise ValueError("`x` has all radii equal; the radial fit needs a spread.")
         return RadialModel(law=Shell(pts.shape[1], float(np.mean(radii)), sd), n_train=int(pts.shape[0]))
+
+
+# --------------------------------------------------------------------------------------------------
+# the fitted d-dimensional Normal
+
+
+@dataclass(frozen=True)
+class GaussianFitModel(FittedModel):
+    """A d-D Normal with the maximum-likelihood mean and covariance of the training events."""
+
+    mean: np.ndarray = field(repr=False)
+    cholesky: np.ndarray = field(repr=False)
+    n_train: int
+    generator = "gaussian_fit"
+
+    @property
+    def _bytes_per_event(self) -> int:  # type: ignore[override]  # depends on d
+        return 8 * (2 * int(self.mean.size) + 1)
+
+    def sample(self, size: int, *, rng: RNGLike = None) -> np.ndarray:
+        """Draws of the fitted Normal, shape ``(size, d)``."""
+        size = check_size(size, self._bytes_per_event)
+        gen = normalize_rng(rng)
+        return np.asarray(self.mean + gen.standard_normal((size, self.mean.size)) @ self.cholesky.T)
+
+
+@dataclass(frozen=True)
+class GaussianFit:
+    """Fit a d-D Normal: the sample mean and the maximum-likelihood covariance (``ddof=0``).
+
+    The efficient model of :class:`ampcore.laws.GaussianND`: ``k = d + d(d+1)/2`` parameters. A
+    closed form, so there is no iteration and nothing to converge.
+
+    Notes
+    -----
+    Provenance: Standard (maximum likelihood of the multivariate Normal).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(4000, 2)) @ np.array([[1.0, 0.0], [0.5, 1.0]])
+    >>> model = GaussianFit().fit(x)
+    >>> np.round(model.cholesky @ model.cholesky.T, 1).tolist()
+    [[1.2, 0.5], [0.5, 1.0]]
+    """
+
+    @property
+    def name(self) -> str:
+        """``"gaussian_fit"``, its name in the registry."""
+        return "gaussian_fit"
+
+    def fit(self, x: ArrayLike) -> GaussianFitModel:
+        """Fit to `x` (shape (n, d), n > d, with a covariance of full rank)."""
+        pts = as_points(x, min_size=2)
+        cov = np.atleast_2d(np.cov(pts, rowvar=False, ddof=0))
+        try:
+            chol = np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            raise ValueError(
+                f"`x` of shape {pts.shape} has a singular covariance (a constant or linearly dependent "
+                "axis, or n <= d); the d-D Normal fit needs a covariance of full rank."
+            ) from None
+        return GaussianFitModel(mean=pts.mean(axis=0), cholesky=chol, n_train=int(pts.shape[0]))

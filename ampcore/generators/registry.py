@@ -12,6 +12,7 @@ of its training sample, and whether its fit draws random numbers from a seed):
 * ``gencopy_cells`` — :class:`~ampcore.generators.cells.GenCopyCells`, (n, d);
 * ``kde_cells`` — :class:`~ampcore.generators.cells.KDECells`, (n, d);
 * ``radial_fit`` — :class:`~ampcore.generators.cells.RadialFit`, (n, d);
+* ``gaussian_fit`` — :class:`~ampcore.generators.cells.GaussianFit`, (n, d);
 * ``gan`` — :class:`~ampcore.generators.gan.GAN`, (n,) or (n, d); seeded;
 * ``flow`` — :class:`~ampcore.generators.flow.Flow`, (n,) or (n, d); seeded.
 
@@ -66,6 +67,7 @@ _ENTRIES: dict[str, _Entry] = {
     "gencopy_cells": _Entry("cells", "GenCopyCells", False),
     "kde_cells": _Entry("cells", "KDECells", False),
     "radial_fit": _Entry("cells", "RadialFit", False),
+    "gaussian_fit": _Entry("cells", "GaussianFit", False),
     "gan": _Entry("gan", "GAN", True),
     "flow": _Entry("flow", "Flow", True),
 }

@@ -38,15 +38,17 @@ Provenance:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._validation import check_int, check_positive
-from ..generators import FittedModel, GenCopyCells, KDECells, RadialFit
+from ..generators import ConvergenceWarning, GenCopyCells
+from ..generators.registry import make
 from ..bound import min_gain
 from ..cells import binning_bias, effective_m_cells, goldilocks_cell_width, product_floor
 from ..envelope import CellEnvelope, CellTruth, amplification_envelope_cells, cell_score, cell_truth
@@ -354,43 +356,8 @@ CLOUD_LAWS: dict[str, str] = {"gaussian_nd": "N(0, I_d)", "shell": "spherical sh
 """The truths of :func:`cloud_dims`: the standard Normal (a product law: exact cell probabilities)
 and GANplifying's shell (d = 2 is the ring; cell probabilities from a reference sample)."""
 
-_GAN_TOLERANCE = 0.1
-"""A GAN run counts as converged when the mean critic and generator losses of its last tenth of
-steps are within this many nats of the game's equilibrium values 2 ln 2 and ln 2 (our criterion)."""
-
-
 def _cloud_law(name: str, d: int) -> Any:
     return GaussianND(d) if name == _GAUSSIAN else Shell(d)
-
-
-@dataclass(frozen=True)
-class _GaussianFitModel(FittedModel):
-    """A d-D Normal with the maximum-likelihood mean and covariance of the training events."""
-
-    mean: np.ndarray = field(repr=False)
-    cholesky: np.ndarray = field(repr=False)
-    n_train: int
-    method = "gaussian-fit"
-
-    @property
-    def _bytes_per_event(self) -> int:  # type: ignore[override]  # depends on d
-        return 8 * (2 * int(self.mean.size) + 1)
-
-    def sample(self, size: int, *, rng: Any = None) -> np.ndarray:
-        gen = np.random.default_rng(rng)
-        return np.asarray(self.mean + gen.standard_normal((size, self.mean.size)) @ self.cholesky.T)
-
-
-def _fit_gaussian(x: np.ndarray) -> _GaussianFitModel:
-    """Closed-form maximum likelihood (no iteration, so nothing to converge): mean and ``cov(ddof=0)``."""
-    cov = np.atleast_2d(np.cov(x, rowvar=False, ddof=0))
-    return _GaussianFitModel(mean=x.mean(axis=0), cholesky=np.linalg.cholesky(cov), n_train=int(x.shape[0]))
-
-
-def _gan_converged(model: Any) -> bool:
-    tail = model.history[-max(1, model.history.shape[0] // 10):]
-    return bool(abs(tail[:, 0].mean() - 2 * math.log(2)) < _GAN_TOLERANCE
-                and abs(tail[:, 1].mean() - math.log(2)) < _GAN_TOLERANCE)
 
 
 def _measure_cloud(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -399,18 +366,20 @@ def _measure_cloud(trial: Trial, context: Mapping[str, Any]) -> list[dict[str, A
     truth: CellTruth = context["truths"][(trial.law, d)]
     train = law.rvs(n, random_state=trial.rng(0, d))
     models: dict[str, Any] = {
-        "gencopy": GenCopyCells(width=truth.width, origin=truth.origin).fit(train),
-        "gaussian_fit": _fit_gaussian(train),
-        "radial_fit": RadialFit().fit(train),
-        "kde": KDECells().fit(train),
+        "gencopy": make("gencopy_cells", width=truth.width, origin=truth.origin).fit(train),
+        "gaussian_fit": make("gaussian_fit").fit(train),
+        "radial_fit": make("radial_fit").fit(train),
+        "kde": make("kde_cells").fit(train),
     }
     converged = dict.fromkeys(models, True)  # closed forms: maximum likelihood, Scott's rule, counts
     if trial.get("gan_steps", 0) > 0:
         from ..generators.gan import GAN
 
         gan_seed = int(trial.rng(3, d).integers(2**31 - 1))
-        models["gan"] = GAN(steps=trial["gan_steps"], seed=gan_seed).fit(train)
-        converged["gan"] = _gan_converged(models["gan"])
+        with warnings.catch_warnings():  # the row records `converged`
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            models["gan"] = GAN(steps=trial["gan_steps"], seed=gan_seed).fit(train)
+        converged["gan"] = bool(models["gan"].converged)
     rows = []
     for name in [g for g in CLOUD_GENERATORS if g == "truth" or g in models]:
         stream = trial.rng(1, d, name)
