@@ -85,7 +85,8 @@ REGISTRY_ONLY = {"make", "names", "resolve"}
 
 STUDIES = {
     # engine
-    "DEFAULT_SEED", "Trial", "grid", "run_trials", "trial_threads", "connect_dask", "fingerprint",
+    "DEFAULT_SEED", "EngineOptions", "Trial", "grid", "run_trials", "trial_threads", "connect_dask",
+    "fingerprint",
     "StudyResult", "ResultsStore", "StoreError", "Column", "table_from",
     # envelope (chapter 4)
     "ENVELOPE_GENERATORS", "EnvelopeFit", "EnvelopeHeadline", "EnvelopeStudy", "envelope_study",

@@ -23,6 +23,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +38,13 @@ from ..generators import NormalModel, kde_bandwidth
 from ..generators.registry import make
 from ..divergence import normal_kl
 from ..laws import law_name
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = [
     "COLLAPSE_METHODS",
@@ -421,7 +427,7 @@ def collapse_grid(
     bandwidth: str | float = "silverman",
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Collapse:
     """Run :func:`collapse_chain` for every method, mode and replicate (shared real events).
 

@@ -42,7 +42,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -51,6 +51,7 @@ from ..laws import Reference, law_fingerprint
 
 __all__ = [
     "DEFAULT_SEED",
+    "EngineOptions",
     "Trial",
     "grid",
     "run_trials",
@@ -76,6 +77,27 @@ _WORKER_CONTEXT: dict[str, Any] = {}
 _THREADS: int | None = None  # set by run_trials(threads=...) and in the engine's own workers
 
 Row = dict[str, Any]
+
+
+class EngineOptions(TypedDict, total=False):
+    """The execution options every study passes on to :func:`run_trials` (all optional).
+
+    A study's signature ends in ``**engine: Unpack[EngineOptions]``, so a type checker knows the
+    names and types of these keywords; see :func:`run_trials` for what each one does.
+
+    Examples
+    --------
+    >>> options: EngineOptions = {"workers": 1, "progress": False}
+    >>> sorted(options)
+    ['progress', 'workers']
+    """
+
+    executor: Any  # a concurrent.futures.Executor or a dask.distributed.Client (untyped)
+    workers: int | None
+    store: str | os.PathLike[str] | None
+    progress: bool
+
+
 Measure = Callable[["Trial", Mapping[str, Any]], "Row | list[Row]"]
 
 

@@ -39,6 +39,7 @@ sampled points test the identity (``c``). The envelope is :func:`ampcore.envelop
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -52,8 +53,13 @@ from .._validation import check_int, check_law, check_positive
 from ..ampfactor import quantile_mse
 from ..generators import KDE, ConvergenceWarning, GaussianMixture, GenCopy, HistogramModel
 from ..envelope import amplification_envelope, goldilocks_bins, law_parameters
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import Column, StudyResult, check_list, table_from
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = ["ENVELOPE_GENERATORS", "EnvelopeFit", "EnvelopeHeadline", "EnvelopeStudy", "envelope_study",
            "fitted_parameters", "measure_envelope"]
@@ -629,7 +635,7 @@ def envelope_study(
     flow_options: Mapping[str, Any] | None = None,
     generated_size: int = 1_000_000,
     neural_replicates: int | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> EnvelopeStudy:
     """The amplification factor on ``round(N^{1/M})`` equiprobable bins, for every generator and N.
 

@@ -30,6 +30,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,8 +47,13 @@ from ..divergence import histogram_kl, kl_divergence
 from ..information import bin_width, effective_m
 from ..laws import Reference, law_name
 from ..valley import true_valley_depth, valley_depth
-from .engine import DEFAULT_SEED, Trial, grid, run_trials, trial_threads
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials, trial_threads
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = [
     "GENERATORS",
@@ -321,7 +327,7 @@ def generative_study(
     gan_options: Mapping[str, Any] | None = None,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Generative:
     """Train each generator once per training sample, sample it at every gain, score every sample.
 
@@ -485,7 +491,7 @@ def regan_study(
     gan_options: Mapping[str, Any] | None = None,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> ReGAN:
     """Re-amplification with a real generator: a GAN trained on ``G·N`` events of another GAN.
 
@@ -603,7 +609,7 @@ def gan_resolution_study(
     gan_options: Mapping[str, Any] | None = None,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> GANResolution:
     """Does a GAN resolve two peaks closer than the training bin width Δ?
 
@@ -873,7 +879,7 @@ def ensemble_check(
     m: float = 2.0,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> EnsembleCheck:
     """The holdout-free ensemble estimate against the truth-based factor, on a known law.
 

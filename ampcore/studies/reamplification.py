@@ -23,6 +23,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,8 +40,13 @@ from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence, normal_kl
 from ..floor import fisher_information, floor_terms, kld_gain_law
 from ..laws import Reference, law_name
-from .engine import DEFAULT_SEED, Trial, grid, run_trials, trial_threads
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials, trial_threads
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = [
     "CHAIN_METHODS",
@@ -245,7 +251,7 @@ def reamplification_grid(
     reference_size: int = 200_000,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Reamplification:
     """Train GenCopy on ``N' = G·N`` amplified events and on ``N'`` real events; compare both
     with the one-stage control.
@@ -573,7 +579,7 @@ def chain_grid(
     reference_size: int | None = 100_000,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Chains:
     """Run :func:`generation_chain` for each method and replicate from shared training samples.
 
@@ -1157,7 +1163,7 @@ def integrity_study(
     m: float = 2.5,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Integrity:
     """Coverage of naive intervals and two-sample rejection, by stage of re-amplification.
 

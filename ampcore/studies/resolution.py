@@ -22,6 +22,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,8 +37,13 @@ from ..generators.registry import make
 from ..information import bin_width
 from ..laws import law_name
 from ..valley import valley_depth
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = ["Resolution", "Estimates", "resolution_study", "estimate_study", "ESTIMATE_GENERATORS",
            "expected_fraction_sd"]
@@ -114,7 +120,7 @@ def resolution_study(
     variant: str = "jitter",
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Resolution:
     """Valley depth of the training sample, of GenCopy at each gain, and of MC of the same size.
 
@@ -497,7 +503,7 @@ def estimate_study(
     replicates: int = 200,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Estimates:
     """Estimates made from generated data, over many training samples: tail fractions and a mean.
 
