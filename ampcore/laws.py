@@ -35,7 +35,7 @@ from ._rng import RNGLike, normalize_rng
 from ._validation import as_points, as_sample_1d, check_finite, check_int, check_law, check_memory, check_positive
 
 __all__ = [
-    "Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack",
+    "Law", "LawND", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack",
     "Shell", "Ring", "GaussianND", "sphere_log_area",
 ]
 
@@ -64,6 +64,35 @@ class Law(Protocol):
     def entropy(self) -> Any: ...  # pragma: no cover
 
     def support(self) -> Any: ...  # pragma: no cover
+
+
+@runtime_checkable
+class LawND(Protocol):
+    """What ampcore needs of a continuous law on ``R^d`` (:class:`Shell`, :class:`Ring`, :class:`GaussianND`).
+
+    ``dim`` is d; ``rvs`` returns an array of shape ``(size, dim)``; ``pdf`` and ``logpdf`` take
+    points on the last axis; ``entropy`` is the d-dimensional differential entropy in nats; and
+    ``radial``, the law of the distance ``|x|`` from the origin, is a one-dimensional :class:`Law`
+    (for the quantile tools). Unlike a :class:`Law` it has no ``cdf``, ``ppf`` or ``support``.
+
+    Examples
+    --------
+    >>> isinstance(Shell(3), LawND), isinstance(GaussianND(2), LawND), isinstance(TwoPeaks(0.1, 0.02), LawND)
+    (True, True, False)
+    """
+
+    dim: int
+
+    @property
+    def radial(self) -> Any: ...  # pragma: no cover
+
+    def rvs(self, size: int = ..., random_state: Any = ...) -> Any: ...  # pragma: no cover
+
+    def pdf(self, x: Any) -> Any: ...  # pragma: no cover
+
+    def logpdf(self, x: Any) -> Any: ...  # pragma: no cover
+
+    def entropy(self) -> Any: ...  # pragma: no cover
 
 
 def law_name(law: Any) -> str:

@@ -25,7 +25,7 @@ import ampcore.studies
 CORE = {
     "__version__",
     # laws
-    "Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference",
+    "Law", "LawND", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference",
     # information
     "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy", "knn_entropy", "break_ties",
     "sample_entropy",
