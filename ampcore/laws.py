@@ -95,7 +95,7 @@ class LawND(Protocol):
     def entropy(self) -> Any: ...  # pragma: no cover
 
 
-def law_name(law: Any) -> str:
+def law_name(law: Law) -> str:
     """The short name of a law: scipy's distribution name, else the class name.
 
     It labels tables and enters the value-keyed seeds of the study engine, so the same law always
@@ -113,7 +113,7 @@ def law_name(law: Any) -> str:
     return str(name) if name else type(law).__name__
 
 
-def law_fingerprint(law: Any) -> str:
+def law_fingerprint(law: Law) -> str:
     """A text that identifies a law and its parameters (for store keys and cache checks).
 
     For a frozen scipy law: the distribution name, its positional and keyword arguments; for any
@@ -326,7 +326,7 @@ class LogLaw:
     (1.4189, 1.4189)
     """
 
-    law: Any
+    law: Any  # a frozen scipy law: its expect() gives E[ln X]
 
     def __post_init__(self) -> None:
         check_law(self.law)
@@ -388,7 +388,7 @@ class Reference:
         A label used in tables (default: :func:`law_name` of `law`).
     """
 
-    law: Any
+    law: Law
     sample: np.ndarray = field(repr=False)
     name: str = ""
 
@@ -402,7 +402,7 @@ class Reference:
             object.__setattr__(self, "name", law_name(self.law))
 
     @classmethod
-    def draw(cls, law: Any, size: int, *, rng: RNGLike = None, name: str = "") -> Reference:
+    def draw(cls, law: Law, size: int, *, rng: RNGLike = None, name: str = "") -> Reference:
         """Draw `size` events from `law` and sort them.
 
         Examples

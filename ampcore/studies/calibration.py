@@ -37,7 +37,7 @@ from ..generators import GenCopy
 from ..divergence import kl_distance, kl_divergence, normal_kl
 from ..floor import fisher_information
 from ..information import bin_width, differential_renyi_entropy, effective_m, histogram, renyi_entropy
-from ..laws import law_name
+from ..laws import Law, law_name
 from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
 
@@ -179,7 +179,7 @@ class Discretisation(StudyResult):
 
 
 def discretisation_check(
-    law: Any,
+    law: Law,
     widths: ArrayLike,
     *,
     n: int,
@@ -456,7 +456,7 @@ class GeneratedM(StudyResult):
 
 
 def generated_m_curve(
-    law: Any,
+    law: Law,
     n: int,
     gains: Sequence[int],
     *,

@@ -47,7 +47,7 @@ from typing import Any, TypedDict
 import numpy as np
 
 from .._validation import check_bool, check_int, check_memory, check_positive
-from ..laws import Reference, law_fingerprint
+from ..laws import Law, Reference, law_fingerprint
 
 __all__ = [
     "DEFAULT_SEED",
@@ -239,7 +239,7 @@ class Trial:
         """The generator of one named stream of this trial (see :meth:`seed_sequence`)."""
         return np.random.default_rng(self.seed_sequence(*stream))
 
-    def training_sample(self, law: Any) -> np.ndarray:
+    def training_sample(self, law: Law) -> np.ndarray:
         """The N training events of this trial: ``law.rvs(size=n)`` from stream 0."""
         return np.asarray(law.rvs(size=self.n, random_state=self.rng(0)), dtype=np.float64)
 
@@ -326,7 +326,7 @@ def trial_threads() -> int:
     return -1 if _THREADS is None else _THREADS
 
 
-def _law_key(law: Any) -> str:
+def _law_key(law: Law) -> str:
     """A law's fingerprint in canonical form: ``norm()``, ``norm(0, 1)`` and ``norm(0.0, 1.0)`` agree.
 
     A frozen scipy law is written with all its parameters resolved (shapes, loc, scale) and

@@ -21,7 +21,7 @@ from .._validation import check_choice, check_int, check_law, check_positive
 from ..divergence import histogram_kl
 from ..floor import fisher_information, floor_terms
 from ..information import bin_width, effective_m
-from ..laws import law_name
+from ..laws import Law, law_name
 from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
 
@@ -114,7 +114,7 @@ class FloorScan(StudyResult):
 
 
 def floor_scan(
-    law: Any,
+    law: Law,
     n: int,
     m_values: Sequence[float],
     *,

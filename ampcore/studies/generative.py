@@ -45,7 +45,7 @@ from ..generators.registry import make, resolve
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence
 from ..information import bin_width, effective_m
-from ..laws import Reference, law_name
+from ..laws import Law, Reference, law_name
 from ..valley import true_valley_depth, valley_depth
 from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials, trial_threads
 from .results import StudyResult, check_list
@@ -101,7 +101,7 @@ def _fit(name: str, train: np.ndarray, width: float, origin: float, trial: Trial
     return make(name, rng=None if stream is None else trial.rng(stream), **options).fit(train)
 
 
-def _smooth_kl(logq: Any, law: Any, low: float, high: float, points: int = 20001) -> float:
+def _smooth_kl(logq: Any, law: Law, low: float, high: float, points: int = 20001) -> float:
     """``KL(q‖p) = ∫ q ln(q/p)`` by Simpson's rule on `points` points of [low, high]."""
     from scipy import integrate
 
@@ -113,7 +113,7 @@ def _smooth_kl(logq: Any, law: Any, low: float, high: float, points: int = 20001
     return float(integrate.simpson(integrand, x=grid_x))
 
 
-def _floor(name: str, model: FittedModel, train: np.ndarray, width: float, origin: float, law: Any) -> float:
+def _floor(name: str, model: FittedModel, train: np.ndarray, width: float, origin: float, law: Law) -> float:
     """The KL(q‖p) of the generator's own law q (its KLD as N_G → ∞) by quadrature; NaN for a GAN."""
     if name == "gencopy":
         return float(histogram_kl(train, width, origin=origin, law=law))
@@ -295,7 +295,7 @@ class Generative(StudyResult):
         }
 
 
-def _reference(law: Any, size: int, seed: int, label: str) -> Reference:
+def _reference(law: Law, size: int, seed: int, label: str) -> Reference:
     return Reference.draw(law, check_int(size, "reference_size", minimum=2),
                           rng=np.random.SeedSequence(seed, spawn_key=(0,)), name=label)
 
@@ -314,7 +314,7 @@ def _check_gan_options(options: Mapping[str, Any] | None) -> tuple[tuple[str, An
 
 
 def generative_study(
-    law: Any,
+    law: Law,
     ns: Sequence[int],
     gains: Sequence[int],
     *,
@@ -480,7 +480,7 @@ class ReGAN(StudyResult):
 
 
 def regan_study(
-    law: Any,
+    law: Law,
     n: int,
     *,
     gain: int = 10,
@@ -598,7 +598,7 @@ class GANResolution(StudyResult):
 
 
 def gan_resolution_study(
-    law: Any,
+    law: Law,
     n: int,
     *,
     separation: float,
@@ -655,7 +655,7 @@ def gan_resolution_study(
 
 
 def gan_audit_sample(
-    law: Any,
+    law: Law,
     n: int,
     *,
     gain: int,
@@ -869,7 +869,7 @@ class EnsembleCheck(StudyResult):
 
 
 def ensemble_check(
-    law: Any,
+    law: Law,
     n: int,
     *,
     amplifiers: Sequence[str] = ("gaussian_mixture", "smoothed_bootstrap", "refit_normal"),
