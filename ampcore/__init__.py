@@ -45,7 +45,7 @@ __version__ = "0.2.0"
 _EXPORTS: dict[str, str] = {}
 for _module, _names in {
     "laws": [
-        "Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack",
+        "Law", "LawND", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack",
         "Shell", "Ring", "GaussianND", "sphere_log_area",
     ],
     "information": [
@@ -222,6 +222,7 @@ if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ imports
         CamelBack,
         GaussianND,
         Law,
+        LawND,
         LogLaw,
         Reference,
         Ring,

@@ -379,7 +379,7 @@ def check_entropy_method(value: Any, name: str = "method") -> str:
     return check_choice(value, name, ENTROPY_METHODS)
 
 
-def check_law(law: Any, name: str = "law") -> Any:
+def check_law(law: Any, name: str = "law") -> Any:  # Any: it checks what it is given
     """Check that `law` behaves like a frozen ``scipy.stats`` distribution with finite entropy."""
     needed = ("rvs", "pdf", "cdf", "entropy")
     missing = [attr for attr in needed if not callable(getattr(law, attr, None))]
@@ -391,7 +391,7 @@ def check_law(law: Any, name: str = "law") -> Any:
     return law
 
 
-def check_law_entropy(law: Any, name: str = "law") -> float:
+def check_law_entropy(law: Any, name: str = "law") -> float:  # Any: it checks what it is given
     """``law.entropy()`` as a finite float, or an error naming `name` (never the law's own crash)."""
     check_law(law, name)
     try:

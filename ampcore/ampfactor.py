@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_real_array, as_sample_1d, check_int, check_law, check_positive
 from .envelope import goldilocks_bins
+from .laws import Law
 
 __all__ = [
     "AmplificationFactor",
@@ -81,7 +81,7 @@ def resolve_n_q(n_q: int | str, n_train: int, *, m: float = 2.0) -> int:
     return check_int(n_q, "n_q", minimum=2)
 
 
-def quantile_edges(n_q: int, *, law: Any = None, reference: ArrayLike | None = None) -> np.ndarray:
+def quantile_edges(n_q: int, *, law: Law | None = None, reference: ArrayLike | None = None) -> np.ndarray:
     """The ``N_q − 1`` inner edges of ``N_q`` bins of probability ``1/N_q`` each.
 
     Parameters
@@ -204,7 +204,7 @@ def amplification_factor(
     *,
     n_q: int | str,
     m: float = 2.0,
-    law: Any = None,
+    law: Law | None = None,
     reference: ArrayLike | None = None,
 ) -> AmplificationFactor:
     """The amplification factor of a generated sample on ``N_q`` quantile bins.

@@ -67,6 +67,7 @@ from numpy.typing import ArrayLike
 
 from ._rng import RNGLike, normalize_rng
 from ._validation import as_points, check_bool, check_int, check_law, check_memory, check_positive
+from .laws import Law
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -429,7 +430,7 @@ def _goldilocks_bins(n: int, m: float) -> int:
     return int(goldilocks_bins(n, m))
 
 
-def _envelope(law: Any, bins: int) -> tuple[float, str]:
+def _envelope(law: Law, bins: int) -> tuple[float, str]:
     from .envelope import amplification_envelope
 
     try:
@@ -704,7 +705,7 @@ class Audit:
     notes: tuple[str, ...] = ()
     train: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
     generated: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
-    law: Any = field(repr=False, default=None)
+    law: Law | None = field(repr=False, default=None)
 
     def headline(self) -> dict[str, Any]:
         """The numbers as a flat dict (for records and tests)."""
@@ -921,7 +922,7 @@ def audit(
     train: ArrayLike,
     generated: ArrayLike,
     *,
-    law: Any = None,
+    law: Law | None = None,
     reference: ArrayLike | None = None,
     law_description: str | None = None,
     m: float = 2.0,

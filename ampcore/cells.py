@@ -41,6 +41,7 @@ from ._rng import RNGLike, normalize_rng
 from ._validation import (as_points, as_real_array, check_bin_precision, check_finite, check_int, check_law,
                           check_memory, check_positive)
 from .information import goldilocks_width, histogram_entropy, knn_entropy
+from .laws import Law, LawND
 
 __all__ = [
     "CellHistogram",
@@ -99,7 +100,7 @@ def goldilocks_cell_width(n: int, m: float, h: float, dim: int) -> float:
 CELL_ENTROPY_K = 1
 
 
-def cell_width(x: ArrayLike, m: float, *, h: float | None = None, law: Any = None) -> float:
+def cell_width(x: ArrayLike, m: float, *, h: float | None = None, law: LawND | None = None) -> float:
     """Per-axis Goldilocks cell width for a sample of shape ``(n, d)`` at statistic `m`.
 
     Parameters
@@ -310,7 +311,7 @@ def effective_m_cells(x: ArrayLike, width: float, *, origin: ArrayLike | None = 
     return math.inf if h == 0.0 else math.log(pts.shape[0]) / h
 
 
-def _axis_mean_log(law: Any, lefts: np.ndarray, width: float) -> np.ndarray:
+def _axis_mean_log(law: Law, lefts: np.ndarray, width: float) -> np.ndarray:
     """Mean of ``law.logpdf`` over ``[left, left + width)`` for each left (Gauss–Legendre)."""
     nodes, weights = np.polynomial.legendre.leggauss(_GAUSS_ORDER)
     points = lefts[..., None] + 0.5 * width * (1.0 + nodes)
@@ -415,7 +416,7 @@ class CellFloor:
     draws: int
 
 
-def cell_floor_mc(hist: CellHistogram, law: Any, *, draws: int = 100_000, rng: RNGLike = None) -> CellFloor:
+def cell_floor_mc(hist: CellHistogram, law: LawND, *, draws: int = 100_000, rng: RNGLike = None) -> CellFloor:
     """Monte Carlo estimate of ``D(q‖p)`` for a cell histogram and any d-D law with ``logpdf``.
 
     ``D = Σ_j Q_j ln(Q_j/V) − E_q[ln p(U)]``: the first sum is exact; the expectation is the

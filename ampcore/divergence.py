@@ -47,6 +47,7 @@ from ._knn import check_workers as _check_workers
 from ._knn import prepare_tree as _prepare_tree
 from ._validation import as_points, broadcast, check_bool, check_choice, check_int, check_law, reject_masked
 from .information import histogram
+from .laws import Law
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -890,7 +891,7 @@ def histogram_kl(
     width: float,
     *,
     origin: float | None = None,
-    law: Any,
+    law: Law,
     per_bin: bool = False,
 ) -> float | pd.DataFrame:
     r"""Exact KL divergence D(q_Δ‖p) of a sample's histogram density from a law p.

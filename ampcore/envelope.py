@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import check_int, check_positive
+from .laws import Law
 
 __all__ = [
     "amplification_envelope", "effective_parameters", "goldilocks_bins", "law_parameters",
@@ -142,7 +143,7 @@ class _MixtureFamily:
         return _MixtureFamily(self.components, self.names, self.values, (i,))
 
 
-def law_parameters(law: Any) -> dict[str, float]:
+def law_parameters(law: Law) -> dict[str, float]:
     """The parameters of a frozen ``scipy.stats`` law by name: its shapes, then ``loc`` and ``scale``.
 
     For a mixture of c Normals (:class:`ampcore.laws.CamelBack`, :class:`ampcore.laws.TwoPeaks`):
@@ -183,7 +184,7 @@ def _fitted_indices(names: tuple[str, ...], params: Sequence[str] | None, family
     return tuple(names.index(p) for p in params)
 
 
-def _family(law: Any, params: Sequence[str] | None) -> _Family | _MixtureFamily:
+def _family(law: Any, params: Sequence[str] | None) -> _Family | _MixtureFamily:  # Any: scipy's, LogLaw or a mixture, by their parts
     from .laws import LogLaw
 
     if isinstance(law, LogLaw):  # bins equiprobable in ln x are the same bins in x
@@ -289,7 +290,7 @@ def _bin_gradients(family: _Family | _MixtureFamily, bins: int) -> np.ndarray:
     return np.diff(padded, axis=1)
 
 
-def amplification_envelope(law: Any, bins: int, *, params: Sequence[str] | None = None) -> float:
+def amplification_envelope(law: Law, bins: int, *, params: Sequence[str] | None = None) -> float:
     """The asymptotic amplification factor ``G_eff(∞)`` of an efficient fit of `law`'s family.
 
     Parameters
@@ -501,7 +502,7 @@ def _axis_cells(marginal: Any, width: float, corner: float) -> np.ndarray:
 
 
 def cell_truth(
-    law: Any, width: float, *, origin: ArrayLike | None = None, reference_size: int = 1_000_000, rng: Any = None,
+    law: Law, width: float, *, origin: ArrayLike | None = None, reference_size: int = 1_000_000, rng: Any = None,
 ) -> CellTruth:
     """The cell probabilities of a d-D law on cubic cells of per-axis `width`.
 
@@ -728,7 +729,7 @@ def _envelope_mc(points: np.ndarray, scores: np.ndarray, width: float, corner: n
 
 
 def amplification_envelope_cells(
-    law: Any, width: float, *, origin: ArrayLike | None = None, reference_size: int = 1_000_000, rng: Any = None,
+    law: Law, width: float, *, origin: ArrayLike | None = None, reference_size: int = 1_000_000, rng: Any = None,
 ) -> CellEnvelope:
     """The asymptotic amplification factor ``G_eff(∞)`` of an efficient fit, on d-D cubic cells.
 

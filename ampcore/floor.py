@@ -70,7 +70,7 @@ class FloorTerms:
         return self.noise + self.bias
 
 
-def fisher_information(law: Any, *, log: bool = False) -> float:
+def fisher_information(law: Any, *, log: bool = False) -> float:  # Any: a Law with median() (scipy's, TwoPeaks)
     """Fisher information of the location family of `law`: ``J = ∫ p'(x)² / p(x) dx``.
 
     Parameters

@@ -44,6 +44,7 @@ from ._validation import (
     check_memory,
     check_positive,
 )
+from .laws import Law
 
 __all__ = [
     "Histogram",
@@ -706,7 +707,7 @@ def bin_width(
     m: float,
     *,
     h: float | None = None,
-    law: Any = None,
+    law: Law | None = None,
     method: str = "nn",
     dither: bool = False,
 ) -> float:
@@ -793,7 +794,7 @@ def effective_m(x: ArrayLike, width: float, *, origin: float | None = None) -> f
     return math.log(xs.size) / h
 
 
-def differential_renyi_entropy(law: Any, alpha: float) -> float:
+def differential_renyi_entropy(law: Any, alpha: float) -> float:  # Any: a Law with median() (scipy's, TwoPeaks)
     """Differential Rényi entropy of order `alpha` of a continuous law, in nats.
 
     Parameters

@@ -35,7 +35,7 @@ from ._rng import RNGLike, normalize_rng
 from ._validation import as_points, as_sample_1d, check_finite, check_int, check_law, check_memory, check_positive
 
 __all__ = [
-    "Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack",
+    "Law", "LawND", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference", "CamelBack",
     "Shell", "Ring", "GaussianND", "sphere_log_area",
 ]
 
@@ -66,7 +66,36 @@ class Law(Protocol):
     def support(self) -> Any: ...  # pragma: no cover
 
 
-def law_name(law: Any) -> str:
+@runtime_checkable
+class LawND(Protocol):
+    """What ampcore needs of a continuous law on ``R^d`` (:class:`Shell`, :class:`Ring`, :class:`GaussianND`).
+
+    ``dim`` is d; ``rvs`` returns an array of shape ``(size, dim)``; ``pdf`` and ``logpdf`` take
+    points on the last axis; ``entropy`` is the d-dimensional differential entropy in nats; and
+    ``radial``, the law of the distance ``|x|`` from the origin, is a one-dimensional :class:`Law`
+    (for the quantile tools). Unlike a :class:`Law` it has no ``cdf``, ``ppf`` or ``support``.
+
+    Examples
+    --------
+    >>> isinstance(Shell(3), LawND), isinstance(GaussianND(2), LawND), isinstance(TwoPeaks(0.1, 0.02), LawND)
+    (True, True, False)
+    """
+
+    dim: int
+
+    @property
+    def radial(self) -> Any: ...  # pragma: no cover
+
+    def rvs(self, size: int = ..., random_state: Any = ...) -> Any: ...  # pragma: no cover
+
+    def pdf(self, x: Any) -> Any: ...  # pragma: no cover
+
+    def logpdf(self, x: Any) -> Any: ...  # pragma: no cover
+
+    def entropy(self) -> Any: ...  # pragma: no cover
+
+
+def law_name(law: Law) -> str:
     """The short name of a law: scipy's distribution name, else the class name.
 
     It labels tables and enters the value-keyed seeds of the study engine, so the same law always
@@ -84,7 +113,7 @@ def law_name(law: Any) -> str:
     return str(name) if name else type(law).__name__
 
 
-def law_fingerprint(law: Any) -> str:
+def law_fingerprint(law: Law) -> str:
     """A text that identifies a law and its parameters (for store keys and cache checks).
 
     For a frozen scipy law: the distribution name, its positional and keyword arguments; for any
@@ -297,7 +326,7 @@ class LogLaw:
     (1.4189, 1.4189)
     """
 
-    law: Any
+    law: Any  # a frozen scipy law: its expect() gives E[ln X]
 
     def __post_init__(self) -> None:
         check_law(self.law)
@@ -359,7 +388,7 @@ class Reference:
         A label used in tables (default: :func:`law_name` of `law`).
     """
 
-    law: Any
+    law: Law
     sample: np.ndarray = field(repr=False)
     name: str = ""
 
@@ -373,7 +402,7 @@ class Reference:
             object.__setattr__(self, "name", law_name(self.law))
 
     @classmethod
-    def draw(cls, law: Any, size: int, *, rng: RNGLike = None, name: str = "") -> Reference:
+    def draw(cls, law: Law, size: int, *, rng: RNGLike = None, name: str = "") -> Reference:
         """Draw `size` events from `law` and sort them.
 
         Examples

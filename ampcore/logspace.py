@@ -15,14 +15,14 @@ in log space is Reconstructed (ours): the summaries of Watts & Crow 2025 only sa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_positive_sample, check_bool, check_positive
 from .divergence import histogram_kl
-from .laws import LogLaw
+from .laws import Law, LogLaw
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["log_floor"]
 
 
-def log_floor(x: ArrayLike, width: float, *, law: Any, origin: float | None = None, per_bin: bool = False) -> float | pd.DataFrame:
+def log_floor(x: ArrayLike, width: float, *, law: Law, origin: float | None = None, per_bin: bool = False) -> float | pd.DataFrame:
     """Exact ``D(q‖p)`` of log-space GenCopy's limiting density q (as G → ∞) from the law p.
 
     Parameters

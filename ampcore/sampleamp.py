@@ -56,15 +56,16 @@ VALIDITY_LIMIT = 2.0 / 3.0
 """An amplifier is valid when no test tells its output from real draws with probability above this."""
 
 
-def amplify_gaussian_mean(x: ArrayLike, m: int, *, sd: float = 1.0, rng: RNGLike = None) -> np.ndarray:
-    """Amplify n draws of ``N(μ, sd² I)`` (μ unknown) into m points that keep only their mean.
+def amplify_gaussian_mean(x: ArrayLike, size: int, *, sd: float = 1.0, rng: RNGLike = None) -> np.ndarray:
+    """Amplify n draws of ``N(μ, sd² I)`` (μ unknown) into `size` points that keep only their mean.
 
     Parameters
     ----------
     x : array_like, shape (n,) or (n, d)
         The n input draws (n >= 1); a 1-D array is n points in one dimension.
-    m : int
-        Number of output points, ``m >= n``.
+    size : int
+        Number of output points m, ``size >= n`` (``size``, not ``m``: ``m`` is the Goldilocks
+        statistic elsewhere in ampcore).
     sd : float, optional
         The known standard deviation of every coordinate (covariance ``sd² I``).
     rng : int, Generator, SeedSequence or None
@@ -95,9 +96,9 @@ def amplify_gaussian_mean(x: ArrayLike, m: int, *, sd: float = 1.0, rng: RNGLike
     points = as_points(x, "x")
     flat = np.ndim(x) == 1
     n = points.shape[0]
-    m = check_int(m, "m", minimum=1)
+    m = check_int(size, "size", minimum=1)
     if m < n:
-        raise ValueError(f"`m` must be >= the number of input points n = {n}; got m={m}.")
+        raise ValueError(f"`size` must be >= the number of input points n = {n}; got size={m}.")
     sd = check_positive(sd, "sd")
     z = normalize_rng(rng).standard_normal((m, points.shape[1]))
     z -= z.mean(axis=0)

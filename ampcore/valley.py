@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_sample_1d, check_finite, check_law, check_positive
+from .laws import Law
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,7 +97,7 @@ def valley_depth(x: ArrayLike, *, separation: float, window: float, center: floa
     return Valley(depth=depth, z_naive=z, left=left, mid=mid, right=right)
 
 
-def true_valley_depth(law: Any, *, separation: float, window: float, center: float = 0.0) -> float:
+def true_valley_depth(law: Law, *, separation: float, window: float, center: float = 0.0) -> float:
     """The depth :func:`valley_depth` converges to for infinitely many events from `law`.
 
     Uses ``law.cdf`` over the three windows. Provenance: Standard (window probabilities).

@@ -25,7 +25,7 @@ import ampcore.studies
 CORE = {
     "__version__",
     # laws
-    "Law", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference",
+    "Law", "LawND", "law_name", "law_fingerprint", "TwoPeaks", "LogLaw", "Reference",
     # information
     "Histogram", "histogram", "histogram_entropy", "renyi_entropy", "nn_entropy", "knn_entropy", "break_ties",
     "sample_entropy",
@@ -85,7 +85,8 @@ REGISTRY_ONLY = {"make", "names", "resolve"}
 
 STUDIES = {
     # engine
-    "DEFAULT_SEED", "Trial", "grid", "run_trials", "trial_threads", "connect_dask", "fingerprint",
+    "DEFAULT_SEED", "EngineOptions", "Trial", "grid", "run_trials", "trial_threads", "connect_dask",
+    "fingerprint",
     "StudyResult", "ResultsStore", "StoreError", "Column", "table_from",
     # envelope (chapter 4)
     "ENVELOPE_GENERATORS", "EnvelopeFit", "EnvelopeHeadline", "EnvelopeStudy", "envelope_study",

@@ -55,13 +55,13 @@ class TestAmplifier:
     @pytest.mark.parametrize(
         ("kwargs", "error", "match"),
         [
-            ({"x": np.zeros((3, 2, 2)), "m": 4}, ValueError, r"1-D \(n,\) or 2-D \(n, d\)"),
-            ({"x": [1.0, np.nan], "m": 4}, ValueError, "must be finite"),
-            ({"x": [1.0, 2.0, 3.0], "m": 2}, ValueError, "`m` must be >= the number of input points n = 3"),
-            ({"x": [1.0, 2.0], "m": 4, "sd": 0.0}, ValueError, "`sd` must be finite and > 0"),
-            ({"x": [1.0, 2.0], "m": 2.5}, TypeError, "`m` must be an integer"),
-            ({"x": [1.0, 2.0], "m": 4, "rng": "seed"}, TypeError, "`rng` must be an int seed"),
-            ({"x": np.zeros((0, 2)), "m": 4}, ValueError, "must not be empty"),
+            ({"x": np.zeros((3, 2, 2)), "size": 4}, ValueError, r"1-D \(n,\) or 2-D \(n, d\)"),
+            ({"x": [1.0, np.nan], "size": 4}, ValueError, "must be finite"),
+            ({"x": [1.0, 2.0, 3.0], "size": 2}, ValueError, "`size` must be >= the number of input points n = 3"),
+            ({"x": [1.0, 2.0], "size": 4, "sd": 0.0}, ValueError, "`sd` must be finite and > 0"),
+            ({"x": [1.0, 2.0], "size": 2.5}, TypeError, "`size` must be an integer"),
+            ({"x": [1.0, 2.0], "size": 4, "rng": "seed"}, TypeError, "`rng` must be an int seed"),
+            ({"x": np.zeros((0, 2)), "size": 4}, ValueError, "must not be empty"),
         ],
     )
     def test_validation(self, kwargs, error, match):

@@ -19,6 +19,7 @@ from .._rng import RNGLike, normalize_rng
 from .._validation import check_positive
 from ..cells import CellHistogram, as_points, cell_histogram, cell_width, effective_m_cells
 from .base import FittedModel, check_size
+from ..laws import LawND
 
 __all__ = ["CellModel", "GenCopyCells", "KDECellsModel", "KDECells", "RadialModel", "RadialFit",
            "GaussianFitModel", "GaussianFit"]
@@ -105,7 +106,7 @@ class GenCopyCells:
     width: float | None = None
     origin: Any = None
     h: float | None = None
-    law: Any = None
+    law: LawND | None = None
 
     @property
     def name(self) -> str:
@@ -194,7 +195,7 @@ class KDECells:
 class RadialModel(FittedModel):
     """A fitted shell: ``Shell(d, radius, width)`` with the fitted radius mean and sd."""
 
-    law: Any
+    law: LawND
     n_train: int
     generator = "radial_fit"
 

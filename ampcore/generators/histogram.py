@@ -38,6 +38,7 @@ from .._validation import (
 )
 from ..information import bin_width, effective_m
 from .base import Amplified, FittedModel, check_gain, check_size
+from ..laws import Law
 
 __all__ = [
     "HistogramModel", "GenCopy", "GenCopyLog", "BootstrapModel", "Bootstrap",
@@ -135,7 +136,7 @@ def _histogram_model(
     width: float | None,
     origin: float | None,
     h: float | None,
-    law: Any,
+    law: Law | None,
     entropy_method: str,
     variant: str,
     log: bool,
@@ -212,7 +213,7 @@ class GenCopy:
     width: float | None = None
     origin: float | None = None
     h: float | None = None
-    law: Any = None
+    law: Law | None = None
     entropy_method: str = "nn"
     variant: str = "jitter"
     dither: bool = False
@@ -327,7 +328,7 @@ def gencopy(
     width: float | None = None,
     origin: float | None = None,
     h: float | None = None,
-    law: Any = None,
+    law: Law | None = None,
     entropy_method: str = "nn",
     variant: str = "jitter",
     dither: bool = False,
@@ -383,7 +384,7 @@ def gencopy_chunks(
     width: float | None = None,
     origin: float | None = None,
     h: float | None = None,
-    law: Any = None,
+    law: Law | None = None,
     entropy_method: str = "nn",
     copies_per_chunk: int | None = None,
     dither: bool = False,

@@ -38,7 +38,16 @@ from .collapse import (
     expected_model_variance,
     kde_kl,
 )
-from .engine import DEFAULT_SEED, Trial, connect_dask, fingerprint, grid, run_trials, trial_threads
+from .engine import (
+    DEFAULT_SEED,
+    EngineOptions,
+    Trial,
+    connect_dask,
+    fingerprint,
+    grid,
+    run_trials,
+    trial_threads,
+)
 from .dimensions import (
     CLOUD_GENERATORS,
     CLOUD_LAWS,
@@ -106,8 +115,8 @@ from .store import ResultsStore, StoreError
 
 __all__ = [
     # engine
-    "DEFAULT_SEED", "Trial", "grid", "run_trials", "trial_threads", "connect_dask", "fingerprint",
-    "StudyResult", "ResultsStore", "StoreError", "Column", "table_from",
+    "DEFAULT_SEED", "EngineOptions", "Trial", "grid", "run_trials", "trial_threads",
+    "connect_dask", "fingerprint", "StudyResult", "ResultsStore", "StoreError", "Column", "table_from",
     # gain grid (chapters 4, 5)
     "BINNING_AMPLIFIERS", "GainGrid", "run_grid", "measure_gain", "seed_matrix",
     # floors (chapter 2)

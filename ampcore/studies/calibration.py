@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,14 @@ from ..generators import GenCopy
 from ..divergence import kl_distance, kl_divergence, normal_kl
 from ..floor import fisher_information
 from ..information import bin_width, differential_renyi_entropy, effective_m, histogram, renyi_entropy
-from ..laws import law_name
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from ..laws import Law, law_name
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = [
     "NORMAL_PAIRS",
@@ -173,7 +179,7 @@ class Discretisation(StudyResult):
 
 
 def discretisation_check(
-    law: Any,
+    law: Law,
     widths: ArrayLike,
     *,
     n: int,
@@ -181,7 +187,7 @@ def discretisation_check(
     replicates: int = 5,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Discretisation:
     """Histogram (Rényi) entropy at width Δ against the prediction ``h_α − ln Δ``.
 
@@ -309,7 +315,7 @@ def goldilocks_recovery(
     *,
     replicates: int = 5,
     seed: int = DEFAULT_SEED,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> GoldilocksRecovery:
     """Measured ``M = ln N / Ĥ`` of training samples binned at the Goldilocks width for a chosen M.
 
@@ -450,7 +456,7 @@ class GeneratedM(StudyResult):
 
 
 def generated_m_curve(
-    law: Any,
+    law: Law,
     n: int,
     gains: Sequence[int],
     *,
@@ -458,7 +464,7 @@ def generated_m_curve(
     replicates: int = 5,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> GeneratedM:
     """Measured M of a sample of ``N_G = G·N`` events binned at the training width and origin.
 
@@ -596,7 +602,7 @@ def estimator_bias(
     k: int = 5,
     replicates: int = 5,
     seed: int = DEFAULT_SEED,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> EstimatorBias:
     """kNN estimate ``D_k`` of KL(P‖Q) for Normal pairs against the analytic value, over n and replicates.
 
@@ -690,7 +696,7 @@ class FixtureAgreement(StudyResult):
                 "within_1e12": bool(largest <= 1e-12), "same_nonfinite": bool(self.frame["same_nonfinite"].all())}
 
 
-def fnn_fixture_table(directory: str | Path | None = None, **engine: Any) -> FixtureAgreement:
+def fnn_fixture_table(directory: str | Path | None = None, **engine: Unpack[EngineOptions]) -> FixtureAgreement:
     """Agreement of :func:`kl_divergence` and :func:`kl_distance` with stored R FNN outputs.
 
     Parameters
@@ -730,8 +736,9 @@ def fnn_fixture_table(directory: str | Path | None = None, **engine: Any) -> Fix
         raise FileNotFoundError(f"`directory` must contain cases.json; none in {str(folder)!r}.")
     cases = {c["name"]: c for c in json.loads(manifest.read_text(encoding="utf-8"))}
     trials = [Trial.make(law=name, n=int(c["n"])) for name, c in cases.items()]
+    options: EngineOptions = {"workers": 1, **engine}  # in-process unless told otherwise
     rows = run_trials(_measure_fixture, trials, context={"directory": str(folder), "cases": cases},
-                      desc="R FNN cases", **{"workers": 1, **engine})
+                      desc="R FNN cases", **options)
     return FixtureAgreement(pd.DataFrame(rows).drop(columns=["replicate"]))
 
 
@@ -773,7 +780,7 @@ def tie_jitter_scan(
     gain: int,
     k: int = 5,
     seed: int = DEFAULT_SEED,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> TieJitter:
     """kNN divergence of G exact copies of `x`, each value moved by ``Uniform(−s/2, s/2)``, from `reference`.
 

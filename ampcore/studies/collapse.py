@@ -23,6 +23,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,9 +37,14 @@ from .._validation import as_sample_1d, check_choice, check_int, check_law, chec
 from ..generators import NormalModel, kde_bandwidth
 from ..generators.registry import make
 from ..divergence import normal_kl
-from ..laws import law_name
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from ..laws import Law, law_name
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = [
     "COLLAPSE_METHODS",
@@ -58,7 +64,7 @@ COLLAPSE_MODES = ("replace", "accumulate")
 real events and every output so far."""
 
 
-def _is_normal(law: Any) -> bool:
+def _is_normal(law: Law) -> bool:
     return getattr(getattr(law, "dist", None), "name", None) == "norm"
 
 
@@ -71,7 +77,7 @@ def _simpson_kl(log_q: np.ndarray, log_p: np.ndarray, points: np.ndarray) -> flo
     return float(integrate.simpson(integrand, x=points))
 
 
-def kde_kl(centers: ArrayLike, bandwidth: float, law: Any, *, points_per_bandwidth: int = 4, tail: float = 10.0) -> float:
+def kde_kl(centers: ArrayLike, bandwidth: float, law: Law, *, points_per_bandwidth: int = 4, tail: float = 10.0) -> float:
     """Exact (numerical) ``KL(q‖p)`` of the Gaussian KDE q of `centers` from the law p, in nats.
 
     Parameters
@@ -127,7 +133,7 @@ def kde_kl(centers: ArrayLike, bandwidth: float, law: Any, *, points_per_bandwid
     return _simpson_kl(log_q, np.asarray(law.logpdf(points), dtype=np.float64), points)
 
 
-def _normal_fit_kl(model: NormalModel, law: Any) -> float:
+def _normal_fit_kl(model: NormalModel, law: Any) -> float:  # Any: a Law with mean() and std() (scipy's frozen laws, TwoPeaks, CamelBack)
     if _is_normal(law):
         return float(normal_kl(model.mean, model.sd, float(law.mean()), float(law.std())))
     low, high = model.mean - 12 * model.sd, model.mean + 12 * model.sd
@@ -142,7 +148,7 @@ def collapse_chain(
     generations: int,
     method: str,
     mode: str,
-    law: Any,
+    law: Law,
     bandwidth: str | float = "silverman",
     kl: bool = True,
     rng: RNGLike = None,
@@ -411,7 +417,7 @@ class Collapse(StudyResult):
 
 
 def collapse_grid(
-    law: Any,
+    law: Law,
     n: int,
     *,
     generations: int,
@@ -421,7 +427,7 @@ def collapse_grid(
     bandwidth: str | float = "silverman",
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Collapse:
     """Run :func:`collapse_chain` for every method, mode and replicate (shared real events).
 

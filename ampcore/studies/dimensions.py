@@ -38,6 +38,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -53,8 +54,13 @@ from ..bound import min_gain
 from ..cells import binning_bias, effective_m_cells, goldilocks_cell_width, product_floor
 from ..envelope import CellEnvelope, CellTruth, amplification_envelope_cells, cell_score, cell_truth
 from ..laws import GaussianND, Shell
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = [
     "CLOUD_GENERATORS",
@@ -201,7 +207,7 @@ def bound_dims(
     m_train: float = 2.0,
     replicates: int = 5,
     seed: int = DEFAULT_SEED,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> BoundDims:
     """The measured M of GenCopy's ``G·N`` events at the training cells, in d dimensions.
 
@@ -318,7 +324,7 @@ class FloorDims(StudyResult):
 
 
 def floor_dims(
-    n: int, dims: Sequence[int], *, m: float = 2.0, replicates: int = 5, seed: int = DEFAULT_SEED, **engine: Any
+    n: int, dims: Sequence[int], *, m: float = 2.0, replicates: int = 5, seed: int = DEFAULT_SEED, **engine: Unpack[EngineOptions]
 ) -> FloorDims:
     """GenCopy's exact floor ``D(q‖p)`` in ``N(0, I_d)`` against d, at fixed N and M.
 
@@ -542,7 +548,7 @@ def cloud_dims(
     gan_steps: int = 0,
     replicates: int = 20,
     seed: int = DEFAULT_SEED,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> CloudDims:
     """Generators of the whole point cloud, scored on d-D cells at the Goldilocks resolution.
 

@@ -42,15 +42,16 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
 from .._validation import check_bool, check_int, check_memory, check_positive
-from ..laws import Reference, law_fingerprint
+from ..laws import Law, Reference, law_fingerprint
 
 __all__ = [
     "DEFAULT_SEED",
+    "EngineOptions",
     "Trial",
     "grid",
     "run_trials",
@@ -76,6 +77,27 @@ _WORKER_CONTEXT: dict[str, Any] = {}
 _THREADS: int | None = None  # set by run_trials(threads=...) and in the engine's own workers
 
 Row = dict[str, Any]
+
+
+class EngineOptions(TypedDict, total=False):
+    """The execution options every study passes on to :func:`run_trials` (all optional).
+
+    A study's signature ends in ``**engine: Unpack[EngineOptions]``, so a type checker knows the
+    names and types of these keywords; see :func:`run_trials` for what each one does.
+
+    Examples
+    --------
+    >>> options: EngineOptions = {"workers": 1, "progress": False}
+    >>> sorted(options)
+    ['progress', 'workers']
+    """
+
+    executor: Any  # a concurrent.futures.Executor or a dask.distributed.Client (untyped)
+    workers: int | None
+    store: str | os.PathLike[str] | None
+    progress: bool
+
+
 Measure = Callable[["Trial", Mapping[str, Any]], "Row | list[Row]"]
 
 
@@ -217,7 +239,7 @@ class Trial:
         """The generator of one named stream of this trial (see :meth:`seed_sequence`)."""
         return np.random.default_rng(self.seed_sequence(*stream))
 
-    def training_sample(self, law: Any) -> np.ndarray:
+    def training_sample(self, law: Law) -> np.ndarray:
         """The N training events of this trial: ``law.rvs(size=n)`` from stream 0."""
         return np.asarray(law.rvs(size=self.n, random_state=self.rng(0)), dtype=np.float64)
 
@@ -304,7 +326,7 @@ def trial_threads() -> int:
     return -1 if _THREADS is None else _THREADS
 
 
-def _law_key(law: Any) -> str:
+def _law_key(law: Law) -> str:
     """A law's fingerprint in canonical form: ``norm()``, ``norm(0, 1)`` and ``norm(0.0, 1.0)`` agree.
 
     A frozen scipy law is written with all its parameters resolved (shapes, loc, scale) and

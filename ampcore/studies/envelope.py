@@ -39,6 +39,7 @@ sampled points test the identity (``c``). The envelope is :func:`ampcore.envelop
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -52,8 +53,14 @@ from .._validation import check_int, check_law, check_positive
 from ..ampfactor import quantile_mse
 from ..generators import KDE, ConvergenceWarning, GaussianMixture, GenCopy, HistogramModel
 from ..envelope import amplification_envelope, goldilocks_bins, law_parameters
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import Column, StudyResult, check_list, table_from
+from ..laws import Law
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = ["ENVELOPE_GENERATORS", "EnvelopeFit", "EnvelopeHeadline", "EnvelopeStudy", "envelope_study",
            "fitted_parameters", "measure_envelope"]
@@ -72,7 +79,7 @@ _KERNEL_REACH = 9.0  # Φ(-9) = 1e-19: a kernel's mass beyond 9 bandwidths is be
 _EDGE_TAIL = 0.5  # equal-width bins cover the truth's quantiles 0.5/N .. 1 - 0.5/N
 
 
-def fitted_parameters(law: Any) -> tuple[str, ...]:
+def fitted_parameters(law: Law) -> tuple[str, ...]:
     """The parameters the ``"fitted"`` generator estimates: all of the family's, but ``loc`` when
     the support has a finite lower end (a lognormal's or gamma's origin is known).
 
@@ -142,7 +149,7 @@ def _fit_cdf(trial: Trial, law: Any, x: np.ndarray, m: float) -> tuple[Callable[
 class _Scipy:
     """A fitted scipy law with the ``sample(size, rng=)`` of a FittedModel."""
 
-    law: Any
+    law: Law
 
     def sample(self, size: int, *, rng: np.random.Generator) -> np.ndarray:
         return np.asarray(self.law.rvs(size=size, random_state=rng), dtype=np.float64)
@@ -165,7 +172,7 @@ def _probabilities(cdf: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -
     return np.diff(np.concatenate([[0.0], cdf(edges), [1.0]]))
 
 
-def _equal_width_edges(law: Any, n: int, m: float) -> np.ndarray:
+def _equal_width_edges(law: Law, n: int, m: float) -> np.ndarray:
     """Inner edges of bins of the truth's Goldilocks width ``e^h N^{-1/M}``, centred on its median."""
     width = math.exp(float(law.entropy())) * n ** (-1.0 / m)
     low, high = (float(v) for v in law.ppf([_EDGE_TAIL / n, 1.0 - _EDGE_TAIL / n]))
@@ -205,7 +212,7 @@ def _counted(sorted_sample: np.ndarray, edges: np.ndarray, reference: np.ndarray
     return float(np.mean((p_hat - target) ** 2)) - noise, noise
 
 
-def _measure_neural(trial: Trial, law: Any, x: np.ndarray) -> list[dict[str, Any]]:
+def _measure_neural(trial: Trial, law: Law, x: np.ndarray) -> list[dict[str, Any]]:
     """The rows of a GAN or flow trial: :func:`measure_envelope` with counted bins (see the module)."""
     n = trial.n
     model, status = _fit_neural(trial, x)
@@ -629,7 +636,7 @@ def envelope_study(
     flow_options: Mapping[str, Any] | None = None,
     generated_size: int = 1_000_000,
     neural_replicates: int | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> EnvelopeStudy:
     """The amplification factor on ``round(N^{1/M})`` equiprobable bins, for every generator and N.
 

@@ -10,6 +10,7 @@ Provenance: Reconstructed (our experiment design; the pieces are documented in
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +21,14 @@ from .._validation import check_choice, check_int, check_law, check_positive
 from ..divergence import histogram_kl
 from ..floor import fisher_information, floor_terms
 from ..information import bin_width, effective_m
-from ..laws import law_name
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from ..laws import Law, law_name
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = ["FloorScan", "floor_scan"]
 
@@ -108,7 +114,7 @@ class FloorScan(StudyResult):
 
 
 def floor_scan(
-    law: Any,
+    law: Law,
     n: int,
     m_values: Sequence[float],
     *,
@@ -116,7 +122,7 @@ def floor_scan(
     entropy: str = "nn",
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> FloorScan:
     """Exact floor ``KL(q_Δ‖p)`` and its two-term approximation over M, for several training samples.
 

@@ -31,7 +31,7 @@ from ..bound import satisfies_bound
 from ..divergence import histogram_kl, kl_divergence
 from ..floor import fisher_information, floor_terms, kl_by_region, kld_gain_law
 from ..information import bin_width, effective_m
-from ..laws import Reference
+from ..laws import Law, Reference
 from ..logspace import log_floor
 from .engine import DEFAULT_SEED, Trial, check_grid_size, run_trials, trial_threads
 from .results import StudyResult, check_list, mean_sd
@@ -50,7 +50,7 @@ _COLUMNS = [
 ]
 
 
-def _region_floors(train: np.ndarray, width: float, origin: float, law: Any, regions: Any, in_log: bool) -> dict[str, float]:
+def _region_floors(train: np.ndarray, width: float, origin: float, law: Law, regions: Any, in_log: bool) -> dict[str, float]:
     """Per-region sums of the exact floor (bin midpoints in x, or in ln x for log bins)."""
     edges, labels = np.asarray(regions[0], dtype=np.float64), [str(s) for s in regions[1]]
     if in_log:
@@ -559,7 +559,7 @@ def run_grid(
     return GainGrid(frame.reset_index(drop=True))
 
 
-def _fishers(law: Any, amplifiers: Sequence[str]) -> dict[str, float]:
+def _fishers(law: Law, amplifiers: Sequence[str]) -> dict[str, float]:
     """J of the law (and of the law of ln x, for log bins) for the bias term; NaN if not finite."""
     out = {"linear": math.nan, "log": math.nan}
     for key, needed in (("linear", "gencopy" in amplifiers), ("log", "gencopy-log" in amplifiers)):

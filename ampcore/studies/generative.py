@@ -30,6 +30,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,10 +45,15 @@ from ..generators.registry import make, resolve
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence
 from ..information import bin_width, effective_m
-from ..laws import Reference, law_name
+from ..laws import Law, Reference, law_name
 from ..valley import true_valley_depth, valley_depth
-from .engine import DEFAULT_SEED, Trial, grid, run_trials, trial_threads
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials, trial_threads
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = [
     "GENERATORS",
@@ -95,7 +101,7 @@ def _fit(name: str, train: np.ndarray, width: float, origin: float, trial: Trial
     return make(name, rng=None if stream is None else trial.rng(stream), **options).fit(train)
 
 
-def _smooth_kl(logq: Any, law: Any, low: float, high: float, points: int = 20001) -> float:
+def _smooth_kl(logq: Any, law: Law, low: float, high: float, points: int = 20001) -> float:
     """``KL(q‖p) = ∫ q ln(q/p)`` by Simpson's rule on `points` points of [low, high]."""
     from scipy import integrate
 
@@ -107,7 +113,7 @@ def _smooth_kl(logq: Any, law: Any, low: float, high: float, points: int = 20001
     return float(integrate.simpson(integrand, x=grid_x))
 
 
-def _floor(name: str, model: FittedModel, train: np.ndarray, width: float, origin: float, law: Any) -> float:
+def _floor(name: str, model: FittedModel, train: np.ndarray, width: float, origin: float, law: Law) -> float:
     """The KL(q‖p) of the generator's own law q (its KLD as N_G → ∞) by quadrature; NaN for a GAN."""
     if name == "gencopy":
         return float(histogram_kl(train, width, origin=origin, law=law))
@@ -289,7 +295,7 @@ class Generative(StudyResult):
         }
 
 
-def _reference(law: Any, size: int, seed: int, label: str) -> Reference:
+def _reference(law: Law, size: int, seed: int, label: str) -> Reference:
     return Reference.draw(law, check_int(size, "reference_size", minimum=2),
                           rng=np.random.SeedSequence(seed, spawn_key=(0,)), name=label)
 
@@ -308,7 +314,7 @@ def _check_gan_options(options: Mapping[str, Any] | None) -> tuple[tuple[str, An
 
 
 def generative_study(
-    law: Any,
+    law: Law,
     ns: Sequence[int],
     gains: Sequence[int],
     *,
@@ -321,7 +327,7 @@ def generative_study(
     gan_options: Mapping[str, Any] | None = None,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Generative:
     """Train each generator once per training sample, sample it at every gain, score every sample.
 
@@ -474,7 +480,7 @@ class ReGAN(StudyResult):
 
 
 def regan_study(
-    law: Any,
+    law: Law,
     n: int,
     *,
     gain: int = 10,
@@ -485,7 +491,7 @@ def regan_study(
     gan_options: Mapping[str, Any] | None = None,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> ReGAN:
     """Re-amplification with a real generator: a GAN trained on ``G·N`` events of another GAN.
 
@@ -592,7 +598,7 @@ class GANResolution(StudyResult):
 
 
 def gan_resolution_study(
-    law: Any,
+    law: Law,
     n: int,
     *,
     separation: float,
@@ -603,7 +609,7 @@ def gan_resolution_study(
     gan_options: Mapping[str, Any] | None = None,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> GANResolution:
     """Does a GAN resolve two peaks closer than the training bin width Δ?
 
@@ -649,7 +655,7 @@ def gan_resolution_study(
 
 
 def gan_audit_sample(
-    law: Any,
+    law: Law,
     n: int,
     *,
     gain: int,
@@ -863,7 +869,7 @@ class EnsembleCheck(StudyResult):
 
 
 def ensemble_check(
-    law: Any,
+    law: Law,
     n: int,
     *,
     amplifiers: Sequence[str] = ("gaussian_mixture", "smoothed_bootstrap", "refit_normal"),
@@ -873,7 +879,7 @@ def ensemble_check(
     m: float = 2.0,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> EnsembleCheck:
     """The holdout-free ensemble estimate against the truth-based factor, on a known law.
 

@@ -23,6 +23,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,8 +43,13 @@ from ..sampleamp import (
     gaussian_mean_success,
     valid_extra,
 )
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = ["Distinguishability", "Notions", "distinguishability", "notions_study", "extra_for", "expected_amp_factor"]
 
@@ -197,7 +203,7 @@ def distinguishability(
     rounds: int = 200,
     replicates: int = 5,
     seed: int = DEFAULT_SEED,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Distinguishability:
     """Success of the best test against the Gaussian-mean amplifier, against ``m − n``.
 
@@ -438,7 +444,7 @@ def notions_study(
     rounds: int = 200,
     replicates: int = 5,
     seed: int = DEFAULT_SEED,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Notions:
     """Three notions of amplification measured on the same amplified Normal sample.
 

@@ -23,6 +23,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,9 +39,14 @@ from ..generators.registry import make
 from ..bound import min_generated_events
 from ..divergence import histogram_kl, kl_divergence, normal_kl
 from ..floor import fisher_information, floor_terms, kld_gain_law
-from ..laws import Reference, law_name
-from .engine import DEFAULT_SEED, Trial, grid, run_trials, trial_threads
+from ..laws import Law, Reference, law_name
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials, trial_threads
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = [
     "CHAIN_METHODS",
@@ -63,7 +69,7 @@ CHAIN_METHODS = ("gencopy", "refit_normal", "kde")
 
 
 
-def _reference(law: Any, size: int, seed: int, label: str) -> Reference:
+def _reference(law: Law, size: int, seed: int, label: str) -> Reference:
     return Reference.draw(law, check_int(size, "reference_size", minimum=2),
                           rng=np.random.SeedSequence(seed, spawn_key=(0,)), name=label)
 
@@ -234,7 +240,7 @@ class Reamplification(StudyResult):
 
 
 def reamplification_grid(
-    law: Any,
+    law: Law,
     n: int,
     gains: Sequence[int],
     *,
@@ -245,7 +251,7 @@ def reamplification_grid(
     reference_size: int = 200_000,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Reamplification:
     """Train GenCopy on ``N' = G·N`` amplified events and on ``N'`` real events; compare both
     with the one-stage control.
@@ -368,7 +374,7 @@ def naive_bound_table(
 # chains of same-size generations
 
 
-def _smooth_kl(log_q: Any, law: Any, low: float, high: float, num: int = 8001) -> float:
+def _smooth_kl(log_q: Any, law: Law, low: float, high: float, num: int = 8001) -> float:
     """KL(q‖p) = ∫ q (ln q − ln p) by Simpson's rule on ``num`` points of [low, high]."""
     from scipy import integrate
 
@@ -380,7 +386,7 @@ def _smooth_kl(log_q: Any, law: Any, low: float, high: float, num: int = 8001) -
     return float(integrate.simpson(integrand, x=points))
 
 
-def _generating_kl(method: str, parent: np.ndarray, child: Any, law: Any) -> float:
+def _generating_kl(method: str, parent: np.ndarray, child: Any, law: Any) -> float:  # Any: a Law with mean() and std() (scipy's frozen laws, TwoPeaks, CamelBack)
     """Exact KL from the law of the density that generated `child` (fitted on `parent`)."""
     if method == "gencopy":
         return float(histogram_kl(parent, child.width, origin=child.origin, law=law))
@@ -404,7 +410,7 @@ def generation_chain(
     *,
     generations: int,
     method: str,
-    law: Any,
+    law: Law,
     reference: Reference | None = None,
     m: float = 2.5,
     bandwidth: str | float = "silverman",
@@ -561,7 +567,7 @@ class Chains(StudyResult):
 
 
 def chain_grid(
-    law: Any,
+    law: Law,
     n: int,
     *,
     generations: int,
@@ -573,7 +579,7 @@ def chain_grid(
     reference_size: int | None = 100_000,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Chains:
     """Run :func:`generation_chain` for each method and replicate from shared training samples.
 
@@ -1143,7 +1149,7 @@ class Integrity(StudyResult):
 
 
 def integrity_study(
-    law: Any,
+    law: Any,  # Any: a Law with mean() and std() (scipy's frozen laws, TwoPeaks, CamelBack)
     n: int,
     *,
     gain: int = 4,
@@ -1157,7 +1163,7 @@ def integrity_study(
     m: float = 2.5,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Integrity:
     """Coverage of naive intervals and two-sample rejection, by stage of re-amplification.
 

@@ -22,6 +22,7 @@ Provenance:
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,10 +35,15 @@ from .._validation import check_choice, check_finite, check_int, check_law, chec
 from ..generators import ConvergenceWarning, GenCopy
 from ..generators.registry import make
 from ..information import bin_width
-from ..laws import law_name
+from ..laws import Law, law_name
 from ..valley import valley_depth
-from .engine import DEFAULT_SEED, Trial, grid, run_trials
+from .engine import DEFAULT_SEED, EngineOptions, Trial, grid, run_trials
 from .results import StudyResult, check_list
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = ["Resolution", "Estimates", "resolution_study", "estimate_study", "ESTIMATE_GENERATORS",
            "expected_fraction_sd"]
@@ -102,7 +108,7 @@ class Resolution(StudyResult):
 
 
 def resolution_study(
-    law: Any,
+    law: Law,
     n: int,
     gains: Sequence[int],
     *,
@@ -114,7 +120,7 @@ def resolution_study(
     variant: str = "jitter",
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Resolution:
     """Valley depth of the training sample, of GenCopy at each gain, and of MC of the same size.
 
@@ -177,7 +183,7 @@ a refitted Normal, a Gaussian KDE (Silverman's bandwidth), a Gaussian mixture fi
 Monte Carlo (fresh events from the law) for comparison."""
 
 
-def _estimate_sample(source: str, train: np.ndarray, size: int, trial: Trial, law: Any) -> tuple[np.ndarray, bool, int]:
+def _estimate_sample(source: str, train: np.ndarray, size: int, trial: Trial, law: Law) -> tuple[np.ndarray, bool, int]:
     """`size` events from `source` trained on `train` (MC: from the law itself), whether the fit
     converged and its iterations (0 for generators without an iterative fit, which count as
     converged: GenCopy's histogram, the refitted Normal's closed-form maximum likelihood and the
@@ -483,7 +489,7 @@ class Estimates(StudyResult):
 
 
 def estimate_study(
-    law: Any,
+    law: Any,  # Any: a Law with mean() and std() (scipy's frozen laws, TwoPeaks, CamelBack)
     n: int,
     gains: Sequence[int],
     *,
@@ -497,7 +503,7 @@ def estimate_study(
     replicates: int = 200,
     seed: int = DEFAULT_SEED,
     name: str | None = None,
-    **engine: Any,
+    **engine: Unpack[EngineOptions],
 ) -> Estimates:
     """Estimates made from generated data, over many training samples: tail fractions and a mean.
 
