@@ -133,7 +133,7 @@ test: $(STAMP) lint
 	fi
 	$(MAKE) --no-print-directory book
 	@# Every page of _build/html in headless Chromium (skipped, with the reason, without Chromium).
-	pytest -p no:cacheprovider -m browser tests/browser \
+	python -m pytest -p no:cacheprovider -m browser tests/browser \
 	  || { rc=$$?; echo "make test: ERROR: the browser check (pytest -m browser tests/browser) exited with $$rc" >&2; exit $$rc; }
 	@if compgen -G '_build/screenshots/*.png' > /dev/null; then echo "make test: chapter screenshots in _build/screenshots/"; fi
 
