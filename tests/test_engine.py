@@ -670,3 +670,28 @@ def test_keys_of_equal_values_agree():
     a = Trial.make(law="a", n=10, m=2.0, g=np.int64(3), v=np.float32(0.5), none=float("nan"))
     b = Trial.make(law="a", n=10, m=2, g=3, v=0.5, none=None)
     assert trial_key(a.key()) == trial_key(b.key()) and trial_key(Trial.make(law="a", n=10, z=-0.0).key()) == trial_key(Trial.make(law="a", n=10, z=0).key())
+
+
+class TestRaggedGrids:
+    def test_parts_in_order_with_their_own_axes(self):
+        from ampcore.studies import grids
+
+        trials = grids([{"law": "norm", "n": [100, 200], "generator": "gencopy", "m": [2.0, 3.0]},
+                        {"law": "norm", "n": 100, "generator": "kde", "m": None}], replicates=2, seed=5)
+        assert len(trials) == 2 * 2 * 2 + 2
+        assert [t["generator"] for t in trials].count("kde") == 2
+        # the same trial (hence the same seeds) as the plain grid of that part
+        assert trials[:8] == grid(law="norm", n=[100, 200], replicates=2, seed=5, generator="gencopy", m=[2.0, 3.0])
+
+    def test_overlapping_parts_are_refused(self):
+        from ampcore.studies import grids
+
+        with pytest.raises(ValueError, match="overlap"):
+            grids([{"law": "norm", "n": 100, "m": [2.0, 3.0]}, {"law": "norm", "n": 100, "m": 3.0}], replicates=1)
+
+    @pytest.mark.parametrize("parts", [[], {"law": "norm", "n": 100}, [{"n": 100}], [{"law": "norm", "n": 1, "seed": 3}]])
+    def test_bad_parts_are_refused(self, parts):
+        from ampcore.studies import grids
+
+        with pytest.raises(TypeError, match="parts"):
+            grids(parts, replicates=1)

@@ -85,7 +85,7 @@ REGISTRY_ONLY = {"make", "names", "resolve"}
 
 STUDIES = {
     # engine
-    "DEFAULT_SEED", "EngineOptions", "Trial", "grid", "run_trials", "trial_threads", "connect_dask",
+    "DEFAULT_SEED", "EngineOptions", "Trial", "grid", "grids", "run_trials", "trial_threads", "connect_dask",
     "fingerprint",
     "StudyResult", "ResultsStore", "StoreError", "Column", "table_from",
     # envelope (chapter 4)

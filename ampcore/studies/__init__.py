@@ -45,6 +45,7 @@ from .engine import (
     connect_dask,
     fingerprint,
     grid,
+    grids,
     run_trials,
     trial_threads,
 )
@@ -115,7 +116,7 @@ from .store import ResultsStore, StoreError
 
 __all__ = [
     # engine
-    "DEFAULT_SEED", "EngineOptions", "Trial", "grid", "run_trials", "trial_threads",
+    "DEFAULT_SEED", "EngineOptions", "Trial", "grid", "grids", "run_trials", "trial_threads",
     "connect_dask", "fingerprint", "StudyResult", "ResultsStore", "StoreError", "Column", "table_from",
     # gain grid (chapters 4, 5)
     "BINNING_AMPLIFIERS", "GainGrid", "run_grid", "measure_gain", "seed_matrix",

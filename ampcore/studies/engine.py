@@ -54,6 +54,7 @@ __all__ = [
     "EngineOptions",
     "Trial",
     "grid",
+    "grids",
     "run_trials",
     "trial_threads",
     "connect_dask",
@@ -293,6 +294,45 @@ def grid(
     for law_value, n_value, *combo in itertools.product(laws, ns, *columns):
         for r in range(replicates):
             trials.append(Trial.make(law=law_value, n=n_value, replicate=r, seed=seed, **dict(zip(names, combo))))
+    return trials
+
+
+def grids(parts: Sequence[Mapping[str, Any]], *, replicates: int, seed: int = DEFAULT_SEED) -> list[Trial]:
+    """A ragged grid: the trials of several sub-grids, each a :func:`grid` of its own axes, in order.
+
+    As scikit-learn's ``ParameterGrid`` takes a list of grids: where an axis exists only for
+    some values of another (Goldilocks M only for the binning generators, say), each part lists
+    the axes that apply to it. A trial that two parts both produce is refused (the store would
+    hold it once, and the table twice).
+
+    Parameters
+    ----------
+    parts : sequence of mappings
+        Each the keyword arguments of :func:`grid` but `replicates` and `seed`: ``law``, ``n``
+        and further axes (a list is an axis, a scalar the same for every trial of the part).
+    replicates : int
+        Replicates per combination, for every part.
+    seed : int
+        Root seed.
+
+    Examples
+    --------
+    >>> trials = grids([{"law": "norm", "n": 100, "generator": "gencopy", "m": [2.0, 3.0]},
+    ...                 {"law": "norm", "n": 100, "generator": "kde", "m": None}], replicates=1)
+    >>> [(t["generator"], t["m"]) for t in trials]
+    [('gencopy', 2.0), ('gencopy', 3.0), ('kde', None)]
+    """
+    if isinstance(parts, Mapping) or not isinstance(parts, Sequence) or not parts:
+        raise TypeError(f"`parts` must be a non-empty list of sub-grids (dicts of axes); got {parts!r}.")
+    trials: list[Trial] = []
+    for i, part in enumerate(parts):
+        if not isinstance(part, Mapping) or "law" not in part or "n" not in part:
+            raise TypeError(f"`parts[{i}]` must be a dict of axes with `law` and `n`; got {part!r}.")
+        if {"replicates", "seed"} & set(part):
+            raise TypeError(f"`parts[{i}]` must not set `replicates` or `seed` (they are grids' own arguments).")
+        trials.extend(grid(replicates=replicates, seed=seed, **part))
+    if len(set(trials)) != len(trials):  # frozen trials hash by their values
+        raise ValueError("`parts` overlap: some trial is in two sub-grids; give each combination once.")
     return trials
 
 

@@ -33,7 +33,7 @@ from ..floor import fisher_information, floor_terms, kl_by_region, kld_gain_law
 from ..information import bin_width, effective_m
 from ..laws import Law, Reference
 from ..logspace import log_floor
-from .engine import DEFAULT_SEED, Trial, check_grid_size, run_trials, trial_threads
+from .engine import DEFAULT_SEED, Trial, check_grid_size, grids, run_trials, trial_threads
 from .results import StudyResult, check_list, mean_sd
 
 __all__ = ["BINNING_AMPLIFIERS", "GainGrid", "run_grid", "measure_gain", "seed_matrix"]
@@ -528,21 +528,20 @@ def run_grid(
             Reference.draw(law, reference_size, name=name, rng=_reference_seed(seed, name)) for name, law in named
         ]
 
-    trials = []
-    for ref in references:
-        for size in ns:
-            for amp in amps:
-                for g in gains:
-                    m_values: list[float | None] = list(ms) if amp in BINNING_AMPLIFIERS else [None]
-                    for i, mv in enumerate(m_values):
-                        first_in_group = amp == amps[0] and i == 0
-                        for rep in range(replicates):
-                            trials.append(Trial.make(
-                                law=ref.name, n=size, replicate=rep, seed=seed, m=mv, gain=g,
-                                amplifier=amp, k=k, baseline=bool(baseline and first_in_group),
-                                entropy_method=entropy_method,
-                                regions=None if (regions is None or amp not in BINNING_AMPLIFIERS) else regions,
-                            ))
+    # a ragged grid: M is an axis of the binning generators only; the MC baseline is measured once
+    # per (law, N, G), with the first generator at its first M
+    common = {"law": [ref.name for ref in references], "n": ns, "gain": gains, "k": k,
+              "entropy_method": entropy_method}
+    parts: list[dict[str, Any]] = []
+    for amp in amps:
+        binning = amp in BINNING_AMPLIFIERS
+        m_axis: list[float | None] = list(ms) if binning else [None]
+        part = {**common, "amplifier": amp, "regions": regions if binning else None}
+        first = amp == amps[0]
+        parts.append({**part, "m": m_axis[0], "baseline": bool(baseline and first)})
+        if len(m_axis) > 1:
+            parts.append({**part, "m": m_axis[1:], "baseline": False})
+    trials = grids(parts, replicates=replicates, seed=seed)
     rows = run_trials(
         measure_gain, trials,
         context={"references": {r.name: r for r in references}, "fisher": {r.name: _fishers(r.law, amps) for r in references}},
