@@ -23,9 +23,9 @@ def records() -> dict:
 
 
 def test_gencopy_keeps_every_bin(records):
-    # N = 30, G = 5: 150 events; GenCopy (jitter variant) keeps every bin and multiplies every
-    # count by G — exact, no randomness involved
-    assert records["n_generated"] == 150
+    # G N events (150 at the defaults N = 30, G = 5); GenCopy (jitter variant) keeps every bin and
+    # multiplies every count by G — exact, no randomness involved
+    assert records["n_generated"] == records["N"] * records["G"]
     assert records["same_bins"] is True
 
 
@@ -37,11 +37,11 @@ def test_bound_in_numbers(records):
 
 
 def test_prose_numbers_are_the_runs(records):
-    # exact: the glued numbers of "What we found" and of the bound section
-    assert (records["N"], records["G"]) == (30, 5)
-    assert records["min_generated_N"] == pytest.approx(30**1.5, rel=1e-12)
+    # exact: the glued numbers of "What we found" and of the bound section, at the run's parameters
+    assert records["min_generated_N"] == pytest.approx(records["N"] ** 1.5, rel=1e-12)
     assert records["n_generated"] < records["min_generated_N"]  # "just short of N^(3/2)"
-    assert records["min_gain_first"] == pytest.approx(30**0.5) and records["min_gain_last"] == pytest.approx(100.0)
+    assert records["min_gain_first"] == pytest.approx(records["n_first"] ** 0.5)
+    assert records["min_gain_last"] == pytest.approx(records["n_last"] ** 0.5)
     # the measured M of 30 events is not the chosen 2 (the rule is a large-N rule): the
     # histogram entropy of 6 occupied bins is exact arithmetic on the stored sample
     assert records["m_eff"] != pytest.approx(records["M"], abs=0.05)
@@ -57,10 +57,11 @@ def test_exercise_finer_and_coarser_bins(records):
     # Δ = e^h N^(-1/M) with h = ln sqrt(2πe) for N(0,1): exact widths; the bin counts follow
     # from the seeded training sample (finer at M = 1.5, a few flat blocks at M = 6)
     h = 0.5 * math.log(2 * math.pi * math.e)
-    assert records["ex_01_fine_width"] == pytest.approx(math.exp(h) * 30 ** (-1 / 1.5), rel=1e-12)
-    assert records["ex_01_coarse_width"] == pytest.approx(math.exp(h) * 30 ** (-1 / 6), rel=1e-12)
+    n = records["N"]
+    assert records["ex_01_fine_width"] == pytest.approx(math.exp(h) * n ** (-1 / 1.5), rel=1e-12)
+    assert records["ex_01_coarse_width"] == pytest.approx(math.exp(h) * n ** (-1 / 6), rel=1e-12)
     assert records["ex_01_fine_bins"] > records["occupied_bins"] > records["ex_01_coarse_bins"]
-    assert records["ex_01_fine_per_bin"] == pytest.approx(30 / records["ex_01_fine_bins"])
+    assert records["ex_01_fine_per_bin"] == pytest.approx(n / records["ex_01_fine_bins"])
     assert records["ex_01_coarse_bins"] <= 3
 
 

@@ -118,3 +118,20 @@ def test_a_failed_render_keeps_the_executed_notebook_and_names_the_first_error(
     assert (out / "01_tiny.render.log").is_file()
     meta = nbformat.read(notebook, as_version=4).metadata["ampbook_run"]
     assert meta["parameters"] == {"seconds": 0.0} and meta["ampcore"]
+
+
+@pytest.mark.slow
+def test_a_real_chapter_re_runs_at_new_parameters_renders_and_checks_its_findings(tmp_path: Path, capsys) -> None:
+    # the whole path a re-runner takes, on the cheapest chapter: execute at changed parameters,
+    # render with the book's Sphinx, run the chapter's claim tests on the new records
+    code, out, err = run(capsys, "chapter", "run", "question", "-p", "N", "60", "-p", "seed", "7",
+                         "--no-progress", "-o", str(tmp_path / "run"))
+    assert code == 0, err
+    assert "expected run time" in err
+    assert re.search(r"findings at these parameters: \d+ of \d+ hold", out + err), out + err
+    page = (tmp_path / "run" / "01_question.html").read_text(encoding="utf-8")
+    executed = nbformat.read(tmp_path / "run" / "01_question.ipynb", as_version=4)
+    assert "(re-run: N=60, seed=7)" in page  # the title says what changed
+    assert "✓" in page  # the findings table at the top of the page
+    injected = [c.source for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "N = 60" in injected[0] and "seed = 7" in injected[0]
